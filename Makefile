@@ -1,0 +1,31 @@
+# Trestle: `make run` builds and serves samples/trestle.yaml; `make test` runs the whole suite.
+CONFIG ?= samples/trestle.yaml
+SWIFT_BUILD_FLAGS ?=
+
+.PHONY: all deps build release run test bench clean
+
+all: build
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	swift build $(SWIFT_BUILD_FLAGS)
+
+release: deps
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+
+run: release
+	@. scripts/dev-secrets.sh && exec .build/release/trestle serve --config $(CONFIG)
+
+test: deps
+	swift build --build-tests $(SWIFT_BUILD_FLAGS)
+	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+
+bench:
+	@scripts/ensure-deps.sh bench
+	swift build -c release $(SWIFT_BUILD_FLAGS)
+	scripts/bench.sh
+
+clean:
+	rm -rf .build .bench

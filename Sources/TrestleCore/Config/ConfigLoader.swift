@@ -1,0 +1,259 @@
+import Yams
+
+/// Reads and validates a config file's text. Pure: the caller reads the file and the environment.
+public enum ConfigLoader {
+    public static let defaultMaxBodyBytes = 1_048_576
+    public static let defaultTimeoutSeconds = 3600
+
+    public static func parse(yaml: String, file: String, environment: [String: String]) throws(ConfigError) -> TrestleConfig {
+        let log = ProblemLog(file: file)
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw ConfigError(problems: [ConfigProblem(file: file, path: "", line: nil,
+                    message: "the file is empty; start from samples/trestle.yaml")])
+            }
+            root = node
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(problems: [ConfigProblem(file: file, path: "", line: nil,
+                message: "not valid YAML: \(error)")])
+        }
+        let cursor = YAMLCursor(node: root, path: "", log: log, environment: environment)
+        let config = readConfig(cursor)
+        guard let config, log.problems.isEmpty else {
+            throw ConfigError(problems: log.problems)
+        }
+        return config
+    }
+
+    private static func readConfig(_ cursor: YAMLCursor) -> TrestleConfig? {
+        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "repos", "workflows"]) else {
+            return nil
+        }
+        let dataDir = top.optionalString("data_dir") ?? ".trestle"
+        let server = readServer(top.required("server", hint: "{ listen: \"127.0.0.1:8080\" }"))
+        let storage = readStorage(top.value("storage"), dataDir: dataDir)
+        let auth = readAuth(top.required("auth", hint: "{ tokens: [...] }"))
+        let repos = readRepos(top.value("repos"))
+        let workflows = readWorkflows(top.value("workflows"), repos: repos)
+        guard let server else { return nil }
+        return TrestleConfig(server: server, storage: storage, dataDir: dataDir, auth: auth,
+                             repos: repos, workflows: workflows)
+    }
+
+    private static func readServer(_ cursor: YAMLCursor?) -> ServerConfig? {
+        guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes"]) else { return nil }
+        var listen = ListenAddress(host: "127.0.0.1", port: 8080)
+        if let value = map.value("listen"), let text = value.string() {
+            if let parsed = ListenAddress(parsing: text) {
+                listen = parsed
+            } else {
+                value.problem("'\(text)' is not HOST:PORT; write e.g. \"127.0.0.1:8080\" or \"[::1]:8080\"")
+            }
+        }
+        var externalURL: String?
+        if let value = map.value("external_url"), let text = value.string() {
+            if (text.hasPrefix("http://") || text.hasPrefix("https://")) && !text.contains(" ") && text.count > 8 {
+                var trimmed = text
+                while trimmed.hasSuffix("/") { trimmed.removeLast() }
+                externalURL = trimmed
+            } else {
+                value.problem("'\(text)' is not an http(s) URL; write e.g. \"https://ci.example.com\"")
+            }
+        }
+        let maxBody = map.value("max_body_bytes")?.int(in: 1024...1_073_741_824) ?? defaultMaxBodyBytes
+        return ServerConfig(listen: listen, externalURL: externalURL, maxBodyBytes: maxBody)
+    }
+
+    private static func readStorage(_ cursor: YAMLCursor?, dataDir: String) -> StorageConfig {
+        let defaultPath = dataDir + "/trestle.sqlite"
+        guard let cursor, let map = cursor.mapping(allowed: ["sqlite", "synchronous"]) else {
+            return StorageConfig(sqlitePath: defaultPath, synchronous: .normal)
+        }
+        let path = map.optionalString("sqlite") ?? defaultPath
+        let synchronous = map.value("synchronous")?.oneOf(SQLiteSynchronous.self) ?? .normal
+        return StorageConfig(sqlitePath: path, synchronous: synchronous)
+    }
+
+    private static func readAuth(_ cursor: YAMLCursor?) -> AuthConfig {
+        guard let cursor, let map = cursor.mapping(allowed: ["tokens"]) else { return AuthConfig(tokens: []) }
+        guard let list = map.required("tokens", hint: "[{ name: scripts, token: \"${TRESTLE_TOKEN}\", scopes: [read, trigger] }]") else {
+            return AuthConfig(tokens: [])
+        }
+        var names = Set<String>()
+        let tokens = list.list().compactMap { item -> APIToken? in
+            guard let token = readToken(item) else { return nil }
+            if !names.insert(token.name).inserted {
+                item.problem("token name '\(token.name)' is used twice; give each token its own name")
+            }
+            return token
+        }
+        return AuthConfig(tokens: tokens)
+    }
+
+    private static func readToken(_ cursor: YAMLCursor) -> APIToken? {
+        guard let map = cursor.mapping(allowed: ["name", "token", "token_sha256", "scopes"]) else { return nil }
+        let name = map.requiredString("name", hint: "scripts")
+        let secret: TokenSecret?
+        switch (map.value("token"), map.value("token_sha256")) {
+        case (let token?, nil):
+            if let raw = token.rawScalar, EnvironmentInterpolation.soleReference(in: raw) == nil {
+                token.problem("the token must come from the environment, not the file; write token: \"${TRESTLE_TOKEN}\" or token_sha256: <sha256 hex of the token>")
+                secret = nil
+            } else if let value = token.string() {
+                if value.isEmpty {
+                    token.problem("the environment variable it names is empty; set it to the token")
+                    secret = nil
+                } else {
+                    secret = .plain(Secret(value))
+                }
+            } else {
+                secret = nil
+            }
+        case (nil, let hash?):
+            if let text = hash.string(), text.utf8.count == 64, let lowered = HexText.lowercased(text) {
+                secret = .sha256Hex(lowered)
+            } else {
+                hash.problem("expected 64 hex characters; write the output of: printf %s \"$TOKEN\" | sha256sum")
+                secret = nil
+            }
+        case (nil, nil):
+            cursor.problem("missing key 'token'; write token: \"${TRESTLE_TOKEN}\" or token_sha256: <sha256 hex>")
+            secret = nil
+        case (_?, _?):
+            cursor.problem("give either 'token' or 'token_sha256', not both")
+            secret = nil
+        }
+        var scopes = Set<Scope>()
+        if let list = map.required("scopes", hint: "[read, trigger]") {
+            for item in list.list() {
+                if let scope = item.oneOf(Scope.self) { scopes.insert(scope) }
+            }
+            if scopes.isEmpty && list.node.sequence != nil {
+                list.problem("a token needs at least one scope; write scopes: [read] (or trigger, admin)")
+            }
+        }
+        guard let name, let secret else { return nil }
+        return APIToken(name: name, secret: secret, scopes: scopes)
+    }
+
+    private static func readRepos(_ cursor: YAMLCursor?) -> [RepoConfig] {
+        guard let cursor else { return [] }
+        var names = Set<String>()
+        return cursor.list().compactMap { item -> RepoConfig? in
+            guard let map = item.mapping(allowed: ["name", "url", "gitlab_project", "webhook_token"]) else { return nil }
+            let name = validName(map, key: "name", hint: "voting-app")
+            let url = map.requiredString("url", hint: "\"https://gitlab.example.com/group/project.git\"")
+            let project = map.optionalString("gitlab_project")
+            var webhookToken: Secret?
+            if let value = map.value("webhook_token") {
+                if let raw = value.rawScalar, EnvironmentInterpolation.soleReference(in: raw) == nil {
+                    value.problem("the webhook secret must come from the environment; write webhook_token: \"${TRESTLE_WEBHOOK_TOKEN}\"")
+                } else if let text = value.string() {
+                    webhookToken = Secret(text)
+                }
+            }
+            guard let name, let url else { return nil }
+            if !names.insert(name).inserted {
+                item.problem("repo name '\(name)' is used twice; each repo needs its own name")
+            }
+            return RepoConfig(name: name, url: url, gitlabProject: project, webhookToken: webhookToken)
+        }
+    }
+
+    private static func readWorkflows(_ cursor: YAMLCursor?, repos: [RepoConfig]) -> [WorkflowConfig] {
+        guard let cursor else { return [] }
+        var names = Set<String>()
+        let repoNames = Set(repos.map(\.name))
+        return cursor.list().compactMap { item -> WorkflowConfig? in
+            guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "targets", "triggers"]) else {
+                return nil
+            }
+            let name = validName(map, key: "name", hint: "voting-workflow-dev")
+            let project = validName(map, key: "project", hint: "voting")
+            let env = map.value("env").flatMap { validName($0, hint: "dev") }
+            let envs = map.value("envs")?.list().compactMap { validName($0, hint: "dev") } ?? []
+            let timeout = map.value("timeout")?.int(in: 1...604_800) ?? defaultTimeoutSeconds
+            let targets = readTargets(map.required("targets", hint: "[{ name: vote, repos: [voting-app], build: \"make\" }]"),
+                                      repoNames: repoNames)
+            let triggers = readTriggers(map.value("triggers"), repoNames: repoNames, targets: targets)
+            if let env, !envs.isEmpty, !envs.contains(env) {
+                map.value("env")?.problem("'\(env)' is not in envs \(envs); add it there")
+            }
+            guard let name, let project else { return nil }
+            if !names.insert(name).inserted {
+                item.problem("workflow name '\(name)' is used twice; each workflow needs its own name")
+            }
+            return WorkflowConfig(name: name, project: project, env: env, envs: envs, timeout: timeout,
+                                  targets: targets, triggers: triggers)
+        }
+    }
+
+    private static func readTargets(_ cursor: YAMLCursor?, repoNames: Set<String>) -> [TargetConfig] {
+        guard let cursor else { return [] }
+        var names = Set<String>()
+        let targets = cursor.list().compactMap { item -> TargetConfig? in
+            guard let map = item.mapping(allowed: ["name", "service_type", "repos", "build", "deploy", "timeout"]) else {
+                return nil
+            }
+            let name = validName(map, key: "name", hint: "vote")
+            let serviceType = map.value("service_type")?.oneOf(ServiceType.self) ?? .k8s
+            let repos = map.stringList("repos")
+            for (index, repo) in repos.enumerated() where !repoNames.contains(repo) {
+                map.value("repos")?.element(map.mapping["repos"]!.sequence![index], index: index)
+                    .problem("repo '\(repo)' is not declared under repos; declare it or fix the name")
+            }
+            let timeout = map.value("timeout")?.int(in: 1...604_800) ?? defaultTimeoutSeconds
+            guard let name else { return nil }
+            if !names.insert(name).inserted {
+                item.problem("target name '\(name)' is used twice in this workflow")
+            }
+            return TargetConfig(name: name, serviceType: serviceType, repos: repos,
+                                build: map.optionalString("build"), deploy: map.optionalString("deploy"), timeout: timeout)
+        }
+        if targets.isEmpty && cursor.node.sequence != nil {
+            cursor.problem("a workflow needs at least one target")
+        }
+        return targets
+    }
+
+    private static func readTriggers(_ cursor: YAMLCursor?, repoNames: Set<String>, targets: [TargetConfig]) -> [TriggerConfig] {
+        guard let cursor else { return [] }
+        let targetNames = Set(targets.map(\.name))
+        return cursor.list().compactMap { item -> TriggerConfig? in
+            guard let map = item.mapping(allowed: ["events", "repo", "branches", "paths", "targets"]) else { return nil }
+            var events: [WebhookEvent] = []
+            if let list = map.required("events", hint: "[push, merge_request]") {
+                events = list.list().compactMap { $0.oneOf(WebhookEvent.self) }
+            }
+            let repo = map.requiredString("repo", hint: "voting-app")
+            if let repo, !repoNames.contains(repo) {
+                map.value("repo")?.problem("repo '\(repo)' is not declared under repos; declare it or fix the name")
+            }
+            let triggerTargets = map.stringList("targets")
+            for target in triggerTargets where !targetNames.contains(target) {
+                map.value("targets")?.problem("target '\(target)' is not a target of this workflow; use one of \(targets.map(\.name))")
+            }
+            guard let repo else { return nil }
+            return TriggerConfig(events: events, repo: repo, branches: map.stringList("branches"),
+                                 paths: map.stringList("paths"),
+                                 targets: triggerTargets.isEmpty ? targets.map(\.name) : triggerTargets)
+        }
+    }
+
+    private static func validName(_ map: YAMLMapping, key: String, hint: String) -> String? {
+        guard let value = map.required(key, hint: hint) else { return nil }
+        return validName(value, hint: hint)
+    }
+
+    private static func validName(_ cursor: YAMLCursor, hint: String) -> String? {
+        guard let text = cursor.string() else { return nil }
+        guard Names.isValid(text) else {
+            cursor.problem("'\(text)' is not a valid name (\(Names.rule)); write e.g. \(hint)")
+            return nil
+        }
+        return text
+    }
+}

@@ -1,0 +1,251 @@
+/// The whole configuration file, validated.
+public struct TrestleConfig: Sendable {
+    public var server: ServerConfig
+    public var storage: StorageConfig
+    /// Where mirrors, workspaces and the default database live.
+    public var dataDir: String
+    public var auth: AuthConfig
+    public var repos: [RepoConfig]
+    public var workflows: [WorkflowConfig]
+
+    public init(server: ServerConfig, storage: StorageConfig, dataDir: String, auth: AuthConfig,
+                repos: [RepoConfig], workflows: [WorkflowConfig]) {
+        self.server = server
+        self.storage = storage
+        self.dataDir = dataDir
+        self.auth = auth
+        self.repos = repos
+        self.workflows = workflows
+    }
+
+    public func workflow(named name: String) -> WorkflowConfig? {
+        workflows.first { $0.name == name }
+    }
+
+    public func repo(named name: String) -> RepoConfig? {
+        repos.first { $0.name == name }
+    }
+}
+
+public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `HOST:PORT` or `[IPv6]:PORT`; port 0 asks for any free port.
+    public init?(parsing text: String) {
+        let hostPart: Substring
+        let portPart: Substring
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]"),
+                  text[text.index(after: close)...].hasPrefix(":") else { return nil }
+            hostPart = text[text.index(after: text.startIndex)..<close]
+            portPart = text[text.index(close, offsetBy: 2)...]
+        } else {
+            guard let colon = text.lastIndex(of: ":") else { return nil }
+            hostPart = text[..<colon]
+            portPart = text[text.index(after: colon)...]
+        }
+        guard !hostPart.isEmpty, !hostPart.contains(" "),
+              let port = Int(portPart), (0...65535).contains(port) else { return nil }
+        host = String(hostPart)
+        self.port = port
+    }
+
+    public var description: String {
+        host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}
+
+public struct ServerConfig: Sendable {
+    public var listen: ListenAddress
+    /// Base of task links, without a trailing slash.
+    public var externalURL: String
+    /// True when the file gave no external_url, so links follow the address actually bound.
+    public var externalURLFollowsListen: Bool
+    public var maxBodyBytes: Int
+
+    public init(listen: ListenAddress, externalURL: String?, maxBodyBytes: Int) {
+        self.listen = listen
+        self.externalURL = externalURL ?? "http://\(listen)"
+        self.externalURLFollowsListen = externalURL == nil
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// How hard SQLite syncs on commit: `normal` survives a killed process, `full` a power cut.
+public enum SQLiteSynchronous: String, Sendable, CaseIterable {
+    case normal
+    case full
+}
+
+public struct StorageConfig: Sendable {
+    public var sqlitePath: String
+    public var synchronous: SQLiteSynchronous
+
+    public init(sqlitePath: String, synchronous: SQLiteSynchronous) {
+        self.sqlitePath = sqlitePath
+        self.synchronous = synchronous
+    }
+}
+
+public enum Scope: String, Sendable, CaseIterable, Hashable {
+    case read
+    case trigger
+    case admin
+}
+
+/// A secret from the config: its text never appears in descriptions or logs.
+public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
+    public let value: String
+
+    public init(_ value: String) {
+        self.value = value
+    }
+
+    public var description: String { "<redacted>" }
+    public var debugDescription: String { "<redacted>" }
+}
+
+public enum TokenSecret: Sendable, Hashable {
+    /// The token itself, read from the environment.
+    case plain(Secret)
+    /// The SHA-256 of the token, as 64 lowercase hex characters.
+    case sha256Hex(String)
+}
+
+public struct APIToken: Sendable, Hashable {
+    public var name: String
+    public var secret: TokenSecret
+    public var scopes: Set<Scope>
+
+    public init(name: String, secret: TokenSecret, scopes: Set<Scope>) {
+        self.name = name
+        self.secret = secret
+        self.scopes = scopes
+    }
+
+    /// `admin` grants every scope.
+    public func allows(_ scope: Scope) -> Bool {
+        scopes.contains(scope) || scopes.contains(.admin)
+    }
+}
+
+public struct AuthConfig: Sendable {
+    public var tokens: [APIToken]
+
+    public init(tokens: [APIToken]) {
+        self.tokens = tokens
+    }
+}
+
+public struct RepoConfig: Sendable {
+    /// The name API callers use as `repo_name`.
+    public var name: String
+    public var url: String
+    public var gitlabProject: String?
+    public var webhookToken: Secret?
+
+    public init(name: String, url: String, gitlabProject: String?, webhookToken: Secret?) {
+        self.name = name
+        self.url = url
+        self.gitlabProject = gitlabProject
+        self.webhookToken = webhookToken
+    }
+}
+
+public struct TargetConfig: Sendable {
+    public var name: String
+    public var serviceType: ServiceType
+    public var repos: [String]
+    public var build: String?
+    public var deploy: String?
+    /// Seconds a job of this target may run.
+    public var timeout: Int
+
+    public init(name: String, serviceType: ServiceType, repos: [String], build: String?, deploy: String?, timeout: Int) {
+        self.name = name
+        self.serviceType = serviceType
+        self.repos = repos
+        self.build = build
+        self.deploy = deploy
+        self.timeout = timeout
+    }
+}
+
+public enum WebhookEvent: String, Sendable, CaseIterable, Hashable {
+    case push
+    case tagPush = "tag_push"
+    case mergeRequest = "merge_request"
+    case note
+}
+
+public struct TriggerConfig: Sendable {
+    public var events: [WebhookEvent]
+    public var repo: String
+    public var branches: [String]
+    public var paths: [String]
+    public var targets: [String]
+
+    public init(events: [WebhookEvent], repo: String, branches: [String], paths: [String], targets: [String]) {
+        self.events = events
+        self.repo = repo
+        self.branches = branches
+        self.paths = paths
+        self.targets = targets
+    }
+}
+
+public struct WorkflowConfig: Sendable {
+    public var name: String
+    public var project: String
+    /// The env webhook-triggered tasks deploy to.
+    public var env: String?
+    /// The envs API callers may name; empty allows any well-formed name.
+    public var envs: [String]
+    /// Seconds a whole task may run.
+    public var timeout: Int
+    public var targets: [TargetConfig]
+    public var triggers: [TriggerConfig]
+
+    public init(name: String, project: String, env: String?, envs: [String], timeout: Int,
+                targets: [TargetConfig], triggers: [TriggerConfig]) {
+        self.name = name
+        self.project = project
+        self.env = env
+        self.envs = envs
+        self.timeout = timeout
+        self.targets = targets
+        self.triggers = triggers
+    }
+
+    public func target(named name: String) -> TargetConfig? {
+        targets.first { $0.name == name }
+    }
+}
+
+extension TrestleConfig {
+    /// The config with `trestle serve`'s command-line overrides applied. A new data dir also
+    /// moves a relative SQLite path into it, so one flag relocates all state.
+    public func overriding(listen: ListenAddress?, dataDir: String?) -> TrestleConfig {
+        var config = self
+        if let listen {
+            config.server.listen = listen
+            if server.externalURLFollowsListen {
+                config.server.externalURL = "http://\(listen)"
+            }
+        }
+        if let dataDir {
+            config.dataDir = dataDir
+            if !storage.sqlitePath.hasPrefix("/") {
+                let file = storage.sqlitePath.split(separator: "/").last.map(String.init) ?? "trestle.sqlite"
+                config.storage.sqlitePath = dataDir + "/" + file
+            }
+        }
+        return config
+    }
+}

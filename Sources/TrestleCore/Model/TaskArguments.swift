@@ -1,0 +1,90 @@
+/// How a target is deployed (seed 000 `service_type`).
+public enum ServiceType: String, Sendable, Codable, CaseIterable, Hashable {
+    case k8s
+    case helm
+}
+
+/// The arguments of a task: what seed 000's create body asks for, once validated.
+public struct TaskArguments: Sendable, Codable, Hashable {
+    public var targets: [TargetArguments]
+    public var releaseImages: [ReleaseImage]
+
+    public init(targets: [TargetArguments], releaseImages: [ReleaseImage]) {
+        self.targets = targets
+        self.releaseImages = releaseImages
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case targets
+        case releaseImages = "release_images"
+    }
+
+    /// Every commit the task builds, once each.
+    public var commitIDs: [CommitID] {
+        var seen = Set<CommitID>()
+        return targets.flatMap(\.build.repos).compactMap(\.commitID).filter { seen.insert($0).inserted }
+    }
+}
+
+public struct TargetArguments: Sendable, Codable, Hashable {
+    public var name: String
+    public var serviceType: ServiceType
+    public var build: BuildArguments
+
+    public init(name: String, serviceType: ServiceType, build: BuildArguments) {
+        self.name = name
+        self.serviceType = serviceType
+        self.build = build
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name
+        case serviceType = "service_type"
+        case build
+    }
+}
+
+public struct BuildArguments: Sendable, Codable, Hashable {
+    public var repos: [RepoArguments]
+
+    public init(repos: [RepoArguments]) {
+        self.repos = repos
+    }
+}
+
+public struct RepoArguments: Sendable, Codable, Hashable {
+    public var repoName: String
+    public var branch: String
+    public var pr: Int
+    /// The commit built, once known (given, or resolved from branch/pr).
+    public var commitID: CommitID?
+
+    public init(repoName: String, branch: String, pr: Int = 0, commitID: CommitID? = nil) {
+        self.repoName = repoName
+        self.branch = branch
+        self.pr = pr
+        self.commitID = commitID
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case repoName = "repo_name"
+        case branch
+        case pr
+        case commitID = "commit_id"
+    }
+}
+
+public struct ReleaseImage: Sendable, Codable, Hashable {
+    public var image: String
+    public var serviceName: String
+
+    public init(image: String, serviceName: String) {
+        self.image = image
+        self.serviceName = serviceName
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case image
+        case serviceName = "service_name"
+    }
+}

@@ -1,0 +1,41 @@
+/// The operations of seed 000 and the error codes and messages it gives for them.
+public enum SeedOperation: Sendable, Hashable {
+    case create
+    case restart
+    case cancel
+
+    public var code: Int {
+        switch self {
+        case .cancel: 6163
+        case .restart: 6164
+        case .create: 6540
+        }
+    }
+
+    /// The seed's `message` for a failed operation, spelled as the seed spells it.
+    public var message: String {
+        switch self {
+        case .cancel: "取消工作流任务失败"
+        case .restart: "重试工作流任务失败"
+        case .create: "新建或更新wokflow失败"
+        }
+    }
+}
+
+/// Why a task operation failed; the server maps it to the seed's body and an HTTP status.
+public enum TaskOperationFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    case taskNotFound(workflow: String, taskID: Int64)
+    case illegalTransition(workflow: String, taskID: Int64, IllegalTransition)
+    case invalidRequest([String])
+
+    public var description: String {
+        switch self {
+        case .taskNotFound(let workflow, let taskID):
+            "workflow task \(taskID) of workflow '\(workflow)' not found"
+        case .illegalTransition(let workflow, let taskID, let transition):
+            "workflow task \(taskID) of workflow '\(workflow)': \(transition)"
+        case .invalidRequest(let problems):
+            problems.joined(separator: "; ")
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// Task links in the shape of seed 000's example:
+/// `<external_url>/v1/projects/detail/<project>/pipelines/multi/<workflow>/<task_id>`.
+public enum TaskLinks {
+    public static func url(externalURL: String, project: String, workflow: String, taskID: Int64) -> String {
+        "\(externalURL)/v1/projects/detail/\(escape(project))/pipelines/multi/\(escape(workflow))/\(taskID)"
+    }
+
+    /// Names are validated to URL-safe characters; escape anyway so a link can never break.
+    private static func escape(_ segment: String) -> String {
+        var out = ""
+        for byte in segment.utf8 {
+            switch byte {
+            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                 UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+                out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let hex = String(byte, radix: 16, uppercase: true)
+                out += "%" + (hex.count == 1 ? "0" + hex : hex)
+            }
+        }
+        return out
+    }
+}

@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import Logging
+import ServiceLifecycle
+import TrestleCore
+import TrestleStore
+
+/// What `trestle serve` adds to the config file.
+public struct ServeOptions: Sendable {
+    public var listen: ListenAddress?
+    public var dataDir: String?
+    /// Called with the bound port once the server listens (port 0 picks one).
+    public var onListening: @Sendable (Int) async -> Void
+    public var now: @Sendable () -> Int64
+
+    public init(listen: ListenAddress? = nil, dataDir: String? = nil,
+                onListening: @escaping @Sendable (Int) async -> Void = { _ in },
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+        self.listen = listen
+        self.dataDir = dataDir
+        self.onListening = onListening
+        self.now = now
+    }
+}
+
+/// The one place where Trestle is wired together: store, routes, middleware and services.
+public func buildApplication(config fileConfig: TrestleConfig, options: ServeOptions = ServeOptions(),
+                             logger: Logger) async throws -> some ApplicationProtocol {
+    let config = fileConfig.overriding(listen: options.listen, dataDir: options.dataDir)
+    let store = try SQLiteTaskStore(path: config.storage.sqlitePath, synchronous: config.storage.synchronous)
+    logger.info("store open", metadata: [
+        "sqlite": "\(config.storage.sqlitePath)", "synchronous": "\(config.storage.synchronous.rawValue)",
+    ])
+    let links = LinkBase(server: config.server)
+    let router = buildRouter(config: config, store: store, links: links, now: options.now)
+    let address = config.server.listen
+    let onListening = options.onListening
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trestle"),
+        services: [StoreService(store: store, logger: logger)],
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? address.port
+            links.bound(port: port)
+            logger.info("trestle listening", metadata: ["address": "\(ListenAddress(host: address.host, port: port))"])
+            await onListening(port)
+        },
+        logger: logger
+    )
+}
+
+/// Builds the application and runs it until SIGTERM or SIGINT, then shuts down gracefully.
+public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logger) async throws {
+    let app = try await buildApplication(config: config, options: options, logger: logger)
+    try await app.runService()
+}
+
+func buildRouter(config: TrestleConfig, store: any TaskStore, links: LinkBase,
+                 now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
+    let router = Router(context: TrestleRequestContext.self)
+    router.add(middleware: ErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
+    router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
+                                          openPaths: [HealthRoute.path]))
+    HealthRoute.register(on: router)
+    WorkflowTaskRoutes(store: store, config: config, links: links, now: now).register(on: router)
+    return router
+}
+
+/// Closes the store once the server has stopped taking requests.
+struct StoreService: Service {
+    let store: any TaskStore
+    let logger: Logger
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await store.close()
+        logger.info("store closed")
+    }
+}

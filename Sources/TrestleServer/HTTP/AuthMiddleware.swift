@@ -1,0 +1,39 @@
+import HTTPTypes
+import Hummingbird
+import TrestleCore
+
+/// `Authorization: Bearer <token>` or `X-Auth-Token: <token>` on every route but the open ones.
+/// Reads (GET, HEAD) need the `read` scope; everything else needs `trigger`.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = TrestleRequestContext
+
+    let authenticator: TokenAuthenticator
+    let openPaths: Set<String>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        if openPaths.contains(request.uri.path) {
+            return try await next(request, context)
+        }
+        guard let presented = Self.presentedToken(request), let token = authenticator.authenticate(presented) else {
+            throw APIError.authFailed
+        }
+        let needed: Scope = (request.method == .get || request.method == .head) ? .read : .trigger
+        guard token.allows(needed) else {
+            throw APIError.forbidden(token: token.name, scope: needed)
+        }
+        var context = context
+        context.token = token
+        return try await next(request, context)
+    }
+
+    static func presentedToken(_ request: Request) -> String? {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            if parts.count == 2, parts[0].lowercased() == "bearer" {
+                return String(parts[1]).trimmingCharacters(in: .whitespaces)
+            }
+            return nil
+        }
+        return request.headers[HeaderName.authToken]
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TrestleCore
+import TrestleStore
+
+/// Seed 000's workflow-task API, plus each task's own page at its url.
+struct WorkflowTaskRoutes: Sendable {
+    /// The most tasks one commitId query answers with, newest first.
+    static let statusQueryLimit = 500
+
+    let store: any TaskStore
+    let config: TrestleConfig
+    let links: LinkBase
+    let now: @Sendable () -> Int64
+
+    func register(on router: Router<TrestleRequestContext>) {
+        let api = router.group("api/directory/workflowTask")
+        api.get(use: status)
+        api.post("create", use: create)
+        api.get("id/:id/pipelines/:name", use: detail)
+        api.post("id/:id/pipelines/:name/restart", use: restart)
+        api.post("id/:id/pipelines/:name/cancel", use: cancel)
+        router.get("v1/projects/detail/:project/pipelines/multi/:name/:id", use: page)
+    }
+
+    @Sendable func status(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        guard let text = request.uri.queryParameters["commitId"].map(String.init), !text.isEmpty else {
+            throw APIError.paramIllegal("commitId is required: GET /api/directory/workflowTask?commitId=<full id or first 8 chars>")
+        }
+        let prefix: CommitPrefix
+        do {
+            prefix = try CommitPrefix(parsing: text)
+        } catch {
+            throw APIError.paramIllegal(error.description)
+        }
+        let summaries = try await storeCall(nil) {
+            try await store.tasks(commitPrefix: prefix, limit: Self.statusQueryLimit)
+        }
+        return JSONResponse.make(summaries.map { TaskStatusView($0, url: links.taskURL($0)) })
+    }
+
+    @Sendable func create(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        let body = try await RequestBodyReader.collect(request, limit: config.server.maxBodyBytes)
+        let parsed: CreateTaskRequest
+        do {
+            parsed = try JSONDecoder().decode(CreateTaskRequest.self, from: body)
+        } catch {
+            throw APIError.operation(.create, .invalidRequest([RequestBodyReader.describe(error)]))
+        }
+        let validated: ValidatedTaskRequest
+        do {
+            validated = try CreateTaskValidation.validate(parsed, config: config)
+        } catch {
+            throw APIError.operation(.create, error)
+        }
+        let trigger = TaskTrigger(kind: Self.triggerKind(request), by: context.token?.name ?? "anonymous")
+        let record = try await storeCall(.create) {
+            try await store.createTask(validated.newTask(trigger: trigger, createTime: now()))
+        }
+        context.logger.info("task created", metadata: [
+            "workflow": "\(record.summary.workflow)", "task_id": "\(record.summary.taskID)", "by": "\(trigger.by)",
+        ])
+        return JSONResponse.make(CreatedTaskView(
+            task_id: record.summary.taskID, pipeline_name: record.summary.workflow,
+            url: links.taskURL(record.summary)))
+    }
+
+    @Sendable func restart(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        let (workflow, taskID) = try taskAddress(context)
+        let trigger = TaskTrigger(kind: .restart, by: context.token?.name ?? "anonymous")
+        _ = try await storeCall(.restart) {
+            try await store.restartTask(workflow: workflow, taskID: taskID, by: trigger, at: now())
+        }
+        context.logger.info("task restarted", metadata: ["workflow": "\(workflow)", "task_id": "\(taskID)"])
+        return JSONResponse.make(SuccessView())
+    }
+
+    @Sendable func cancel(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        let (workflow, taskID) = try taskAddress(context)
+        let trigger = TaskTrigger(kind: Self.triggerKind(request), by: context.token?.name ?? "anonymous")
+        _ = try await storeCall(.cancel) {
+            try await store.cancelTask(workflow: workflow, taskID: taskID, by: trigger, at: now())
+        }
+        context.logger.info("task cancelled", metadata: ["workflow": "\(workflow)", "task_id": "\(taskID)"])
+        return JSONResponse.make(SuccessView())
+    }
+
+    @Sendable func detail(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        let (workflow, taskID) = try taskAddress(context)
+        return try await taskPage(workflow: workflow, taskID: taskID, project: nil)
+    }
+
+    @Sendable func page(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        let (workflow, taskID) = try taskAddress(context)
+        return try await taskPage(workflow: workflow, taskID: taskID, project: context.parameters.get("project"))
+    }
+
+    private func taskPage(workflow: String, taskID: Int64, project: String?) async throws -> Response {
+        let record = try await storeCall(nil) { try await store.task(workflow: workflow, taskID: taskID) }
+        guard let record, project == nil || project == record.summary.project else {
+            throw APIError.routeNotFound("task \(taskID) of workflow '\(workflow)'")
+        }
+        return JSONResponse.make(TaskDetailView(record, url: links.taskURL(record.summary)))
+    }
+
+    private func taskAddress(_ context: TrestleRequestContext) throws -> (String, Int64) {
+        let idText = context.parameters.get("id") ?? ""
+        guard let taskID = Int64(idText), taskID > 0 else {
+            throw APIError.paramIllegal("task id '\(idText.prefix(40))' is not a positive whole number")
+        }
+        guard let workflow = context.parameters.get("name"), !workflow.isEmpty else {
+            throw APIError.paramIllegal("workflow name is missing from the path")
+        }
+        return (workflow, taskID)
+    }
+
+    private static func triggerKind(_ request: Request) -> TriggerKind {
+        request.headers[HeaderName.client] == "cli" ? .cli : .api
+    }
+
+    /// Runs a store call, mapping its failures to the operation's seed error.
+    private func storeCall<T: Sendable>(_ operation: SeedOperation?, _ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch let failure as TaskOperationFailure {
+            guard let operation else { throw APIError.internalFailure(nil, failure.description) }
+            throw APIError.operation(operation, failure)
+        } catch {
+            throw APIError.internalFailure(operation, "\(error)")
+        }
+    }
+}

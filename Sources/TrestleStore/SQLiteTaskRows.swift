@@ -1,0 +1,197 @@
+import Foundation
+import GRDB
+import TrestleCore
+
+/// The SQL of the task tables, inside a caller's transaction.
+enum SQLiteTaskRows {
+    static func insert(_ task: NewTask, db: Database) throws -> Int64 {
+        let taskID = try Int64.fetchOne(db, sql: """
+            INSERT INTO workflow_sequences (workflow, last_task_id) VALUES (?, 1)
+            ON CONFLICT (workflow) DO UPDATE SET last_task_id = last_task_id + 1
+            RETURNING last_task_id
+            """, arguments: [task.workflow])!
+        try db.cachedStatement(sql: """
+            INSERT INTO tasks (workflow, task_id, project, env, status, attempt, trigger_kind, triggered_by,
+                               arguments, create_time)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+            """).execute(arguments: [task.workflow, taskID, task.project, task.env, TaskStatus.created.rawValue,
+                                     task.trigger.kind.rawValue, task.trigger.by, try encode(task.arguments), task.createTime])
+        let pk = db.lastInsertedRowID
+        for commit in task.arguments.commitIDs {
+            try db.cachedStatement(sql: "INSERT INTO task_commits (commit_id, task_pk) VALUES (?, ?)")
+                .execute(arguments: [commit.hex, pk])
+        }
+        try insertAttempt(pk: pk, number: 1, trigger: task.trigger, createTime: task.createTime, db: db)
+        let stages = task.stages.map { plan in
+            StageRecord(name: plan.name, status: .created, jobs: plan.jobs.map {
+                JobRecord(name: $0.name, kind: $0.kind, target: $0.target, status: .created)
+            })
+        }
+        try insertStages(stages, pk: pk, attempt: 1, db: db)
+        return pk
+    }
+
+    static func summaries(commitPrefix prefix: CommitPrefix, limit: Int, db: Database) throws -> [TaskSummary] {
+        let rows = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT task_id, workflow, project, status, create_time, start_time, end_time FROM tasks
+            WHERE id IN (SELECT task_pk FROM task_commits WHERE commit_id >= ? AND commit_id < ?)
+            ORDER BY create_time DESC, id DESC
+            LIMIT ?
+            """), arguments: [prefix.hex, prefix.rangeUpperBound, limit])
+        return try rows.map(summary)
+    }
+
+    static func primaryKey(workflow: String, taskID: Int64, db: Database) throws -> Int64? {
+        try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tasks WHERE workflow = ? AND task_id = ?"),
+                           arguments: [workflow, taskID])
+    }
+
+    static func load(pk: Int64, db: Database) throws -> TaskRecord {
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT task_id, workflow, project, status, create_time, start_time, end_time,
+                   env, attempt, trigger_kind, triggered_by, arguments
+            FROM tasks WHERE id = ?
+            """, arguments: [pk]) else {
+            throw StoreError(operation: "load task", detail: "no task row \(pk)")
+        }
+        let stages = try loadStages(pk: pk, db: db)
+        let attempts = try Row.fetchAll(db, sql: """
+            SELECT attempt, status, trigger_kind, triggered_by, create_time, start_time, end_time
+            FROM task_attempts WHERE task_pk = ? ORDER BY attempt
+            """, arguments: [pk]).map { row in
+            let number: Int = row["attempt"]
+            return TaskAttempt(number: number, trigger: try trigger(row), status: try status(row["status"]),
+                               createTime: row["create_time"], startTime: row["start_time"], endTime: row["end_time"],
+                               stages: stages[number] ?? [])
+        }
+        let arguments = try JSONDecoder().decode(TaskArguments.self, from: Data((row["arguments"] as String).utf8))
+        return TaskRecord(summary: try summary(row), env: row["env"], trigger: try trigger(row),
+                          arguments: arguments, attempt: row["attempt"], attempts: attempts)
+    }
+
+    static func cancel(workflow: String, taskID: Int64, at time: Int64, db: Database) throws -> TaskRecord {
+        let (pk, current) = try lockedTask(workflow: workflow, taskID: taskID, db: db)
+        let next: TaskStatus
+        do {
+            next = try TaskStateMachine.next(after: current.summary.status, on: .cancel)
+        } catch {
+            throw TaskOperationFailure.illegalTransition(workflow: workflow, taskID: taskID, error)
+        }
+        let stages = TaskPlanner.cancelledStages(from: current.currentStages, at: time)
+        try db.execute(sql: "UPDATE tasks SET status = ?, end_time = ? WHERE id = ?",
+                       arguments: [next.rawValue, time, pk])
+        try db.execute(sql: "UPDATE task_attempts SET status = ?, end_time = ? WHERE task_pk = ? AND attempt = ?",
+                       arguments: [next.rawValue, time, pk, current.attempt])
+        try replaceStages(stages, pk: pk, attempt: current.attempt, db: db)
+        return try load(pk: pk, db: db)
+    }
+
+    static func restart(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64, db: Database) throws -> TaskRecord {
+        let (pk, current) = try lockedTask(workflow: workflow, taskID: taskID, db: db)
+        let next: TaskStatus
+        do {
+            next = try TaskStateMachine.next(after: current.summary.status, on: .restart)
+        } catch {
+            throw TaskOperationFailure.illegalTransition(workflow: workflow, taskID: taskID, error)
+        }
+        let attempt = current.attempt + 1
+        try db.execute(sql: "UPDATE tasks SET status = ?, attempt = ?, start_time = 0, end_time = 0 WHERE id = ?",
+                       arguments: [next.rawValue, attempt, pk])
+        try insertAttempt(pk: pk, number: attempt, trigger: trigger, createTime: time, db: db)
+        try insertStages(TaskPlanner.restartStages(from: current.currentStages), pk: pk, attempt: attempt, db: db)
+        return try load(pk: pk, db: db)
+    }
+
+    /// The task, read inside the caller's write transaction (SQLite has one writer;
+    /// PostgreSQL will use SELECT … FOR UPDATE here).
+    private static func lockedTask(workflow: String, taskID: Int64, db: Database) throws -> (Int64, TaskRecord) {
+        guard let pk = try primaryKey(workflow: workflow, taskID: taskID, db: db) else {
+            throw TaskOperationFailure.taskNotFound(workflow: workflow, taskID: taskID)
+        }
+        return (pk, try load(pk: pk, db: db))
+    }
+
+    private static func insertAttempt(pk: Int64, number: Int, trigger: TaskTrigger, createTime: Int64, db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO task_attempts (task_pk, attempt, status, trigger_kind, triggered_by, create_time)
+            VALUES (?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [pk, number, TaskStatus.created.rawValue, trigger.kind.rawValue, trigger.by, createTime])
+    }
+
+    private static func replaceStages(_ stages: [StageRecord], pk: Int64, attempt: Int, db: Database) throws {
+        try db.execute(sql: "DELETE FROM task_jobs WHERE task_pk = ? AND attempt = ?", arguments: [pk, attempt])
+        try db.execute(sql: "DELETE FROM task_stages WHERE task_pk = ? AND attempt = ?", arguments: [pk, attempt])
+        try insertStages(stages, pk: pk, attempt: attempt, db: db)
+    }
+
+    private static func insertStages(_ stages: [StageRecord], pk: Int64, attempt: Int, db: Database) throws {
+        for (stagePosition, stage) in stages.enumerated() {
+            try db.cachedStatement(sql: """
+                INSERT INTO task_stages (task_pk, attempt, position, name, status, start_time, end_time)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """).execute(arguments: [pk, attempt, stagePosition, stage.name, stage.status.rawValue,
+                                         stage.startTime, stage.endTime])
+            for (position, job) in stage.jobs.enumerated() {
+                try db.cachedStatement(sql: """
+                    INSERT INTO task_jobs (task_pk, attempt, stage_position, position, name, kind, target, status,
+                                           start_time, end_time, error)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """).execute(arguments: [pk, attempt, stagePosition, position, job.name, job.kind.rawValue,
+                                             job.target, job.status.rawValue, job.startTime, job.endTime, job.error])
+            }
+        }
+    }
+
+    /// Stages of every attempt, keyed by attempt number.
+    private static func loadStages(pk: Int64, db: Database) throws -> [Int: [StageRecord]] {
+        var jobs: [Int: [Int: [JobRecord]]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT attempt, stage_position, name, kind, target, status, start_time, end_time, error
+            FROM task_jobs WHERE task_pk = ? ORDER BY attempt, stage_position, position
+            """, arguments: [pk]) {
+            guard let kind = JobKind(rawValue: row["kind"]) else {
+                throw StoreError(operation: "load jobs", detail: "unknown job kind \(row["kind"] as String)")
+            }
+            let job = JobRecord(name: row["name"], kind: kind, target: row["target"], status: try status(row["status"]),
+                                startTime: row["start_time"], endTime: row["end_time"], error: row["error"])
+            jobs[row["attempt"], default: [:]][row["stage_position"], default: []].append(job)
+        }
+        var stages: [Int: [StageRecord]] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT attempt, position, name, status, start_time, end_time
+            FROM task_stages WHERE task_pk = ? ORDER BY attempt, position
+            """, arguments: [pk]) {
+            let attempt: Int = row["attempt"]
+            stages[attempt, default: []].append(StageRecord(
+                name: row["name"], status: try status(row["status"]), startTime: row["start_time"],
+                endTime: row["end_time"], jobs: jobs[attempt]?[row["position"]] ?? []))
+        }
+        return stages
+    }
+
+    private static func summary(_ row: Row) throws -> TaskSummary {
+        TaskSummary(taskID: row["task_id"], workflow: row["workflow"], project: row["project"],
+                    status: try status(row["status"]), createTime: row["create_time"],
+                    startTime: row["start_time"], endTime: row["end_time"])
+    }
+
+    private static func trigger(_ row: Row) throws -> TaskTrigger {
+        guard let kind = TriggerKind(rawValue: row["trigger_kind"]) else {
+            throw StoreError(operation: "load task", detail: "unknown trigger kind \(row["trigger_kind"] as String)")
+        }
+        return TaskTrigger(kind: kind, by: row["triggered_by"])
+    }
+
+    private static func status(_ text: String) throws -> TaskStatus {
+        guard let status = TaskStatus(rawValue: text) else {
+            throw StoreError(operation: "load task", detail: "unknown status '\(text)'")
+        }
+        return status
+    }
+
+    private static func encode(_ arguments: TaskArguments) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(arguments), as: UTF8.self)
+    }
+}

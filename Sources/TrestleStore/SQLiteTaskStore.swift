@@ -1,0 +1,115 @@
+import Foundation
+import GRDB
+import TrestleCore
+
+/// The embedded store: one SQLite file in WAL mode, written by one connection, read by a pool.
+public final class SQLiteTaskStore: TaskStore {
+    let pool: DatabasePool
+    public let path: String
+
+    /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
+    public init(path: String, synchronous: SQLiteSynchronous = .normal) throws {
+        self.path = path
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        } catch {
+            throw StoreError(operation: "open \(path)", detail: "cannot create directory \(directory): \(error.localizedDescription)")
+        }
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.label = "trestle"
+        do {
+            pool = try DatabasePool(path: path, configuration: configuration)
+            // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase runs,
+            // so the chosen level is set here, on the writer, and read back.
+            let level = try pool.barrierWriteWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA synchronous = \(synchronous == .full ? "FULL" : "NORMAL")")
+                return try Int.fetchOne(db, sql: "PRAGMA synchronous")
+            }
+            let expected = synchronous == .full ? 2 : 1
+            guard level == expected else {
+                throw StoreError(operation: "open \(path)", detail: "PRAGMA synchronous reads \(level ?? -1), expected \(expected)")
+            }
+            try SQLiteMigrations.migrator.migrate(pool)
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(operation: "open \(path)", detail: Self.describe(error))
+        }
+    }
+
+    /// The synchronous level in force on the writer: 1 NORMAL, 2 FULL.
+    public func synchronousLevel() async throws -> Int {
+        try await pool.writeWithoutTransaction { db in try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1 }
+    }
+
+    public func close() async throws {
+        try pool.close()
+    }
+
+    public func createTask(_ task: NewTask) async throws -> TaskRecord {
+        try await write("create a task of workflow \(task.workflow)") { db in
+            let pk = try SQLiteTaskRows.insert(task, db: db)
+            return try SQLiteTaskRows.load(pk: pk, db: db)
+        }
+    }
+
+    public func createTasks(_ tasks: [NewTask]) async throws {
+        try await write("create \(tasks.count) tasks") { db in
+            for task in tasks {
+                _ = try SQLiteTaskRows.insert(task, db: db)
+            }
+        }
+    }
+
+    public func tasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary] {
+        try await read("find tasks by commit \(prefix)") { db in
+            try SQLiteTaskRows.summaries(commitPrefix: prefix, limit: limit, db: db)
+        }
+    }
+
+    public func task(workflow: String, taskID: Int64) async throws -> TaskRecord? {
+        try await read("read task \(taskID) of \(workflow)") { db in
+            guard let pk = try SQLiteTaskRows.primaryKey(workflow: workflow, taskID: taskID, db: db) else { return nil }
+            return try SQLiteTaskRows.load(pk: pk, db: db)
+        }
+    }
+
+    public func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
+        try await write("cancel task \(taskID) of \(workflow)") { db in
+            try SQLiteTaskRows.cancel(workflow: workflow, taskID: taskID, at: time, db: db)
+        }
+    }
+
+    public func restartTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
+        try await write("restart task \(taskID) of \(workflow)") { db in
+            try SQLiteTaskRows.restart(workflow: workflow, taskID: taskID, by: trigger, at: time, db: db)
+        }
+    }
+
+    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.write(body)
+        } catch let failure as TaskOperationFailure {
+            throw failure
+        } catch {
+            throw StoreError(operation: operation, detail: Self.describe(error))
+        }
+    }
+
+    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        do {
+            return try await pool.read(body)
+        } catch {
+            throw StoreError(operation: operation, detail: Self.describe(error))
+        }
+    }
+
+    private static func describe(_ error: any Error) -> String {
+        if let error = error as? DatabaseError {
+            return "SQLite error \(error.resultCode.rawValue): \(error.message ?? "\(error)")"
+        }
+        return "\(error)"
+    }
+}

@@ -1,0 +1,40 @@
+import TrestleCore
+
+/// Everything Trestle keeps about tasks. SQLite implements it now; PostgreSQL will
+/// implement the same protocol and pass the same test suite.
+///
+/// Operations that a user can get wrong (unknown task, illegal transition) throw
+/// `TaskOperationFailure`; anything else thrown is a `StoreError`.
+public protocol TaskStore: Sendable {
+    /// Stores a task, giving it the next `task_id` of its workflow, and indexes its commits.
+    func createTask(_ task: NewTask) async throws -> TaskRecord
+
+    /// Stores many tasks in one transaction (imports and benchmark seeding).
+    func createTasks(_ tasks: [NewTask]) async throws
+
+    /// Tasks that built a commit whose id starts with `prefix`, newest first.
+    func tasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary]
+
+    func task(workflow: String, taskID: Int64) async throws -> TaskRecord?
+
+    /// Cancels a created or running task: every job not yet ended is cancelled.
+    func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord
+
+    /// Starts a new attempt of a failed, timed-out or cancelled task under the same `task_id`;
+    /// jobs that passed stay passed, the earlier attempt stays visible.
+    func restartTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord
+
+    func close() async throws
+}
+
+public struct StoreError: Error, Sendable, CustomStringConvertible {
+    public var operation: String
+    public var detail: String
+
+    public init(operation: String, detail: String) {
+        self.operation = operation
+        self.detail = detail
+    }
+
+    public var description: String { "store: \(operation) failed: \(detail)" }
+}

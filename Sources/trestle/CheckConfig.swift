@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import TrestleCore
+
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config",
+        abstract: "Validate a config file and explain what it declares.",
+        discussion: """
+            Exit code 0 when the file is valid, 2 when it is not (every problem is listed
+            with the file, line, key path and what to write instead).
+            Example:
+              TRESTLE_TOKEN=x TRESTLE_WEBHOOK_TOKEN=y trestle check-config samples/trestle.yaml
+            """
+    )
+
+    @Argument(help: "The YAML config file.")
+    var file: String
+
+    func run() throws {
+        let config: TrestleConfig
+        do {
+            config = try ConfigFile.load(file)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        print(ConfigSummary.describe(config, file: file))
+    }
+}
+
+enum ConfigSummary {
+    static func describe(_ config: TrestleConfig, file: String) -> String {
+        var lines = ["\(file): valid"]
+        lines.append("  server: listens on \(config.server.listen), links under \(config.server.externalURL), bodies up to \(config.server.maxBodyBytes) bytes")
+        lines.append("  storage: SQLite at \(config.storage.sqlitePath) (synchronous \(config.storage.synchronous.rawValue)); data dir \(config.dataDir)")
+        for token in config.auth.tokens {
+            let scopes = token.scopes.map(\.rawValue).sorted().joined(separator: ", ")
+            lines.append("  token '\(token.name)': scopes \(scopes)")
+        }
+        for repo in config.repos {
+            let project = repo.gitlabProject.map { ", GitLab project \($0)" } ?? ""
+            let hook = repo.webhookToken == nil ? ", no webhook secret" : ", webhook secret set"
+            lines.append("  repo '\(repo.name)': \(repo.url)\(project)\(hook)")
+        }
+        for workflow in config.workflows {
+            lines.append("  workflow '\(workflow.name)' (project \(workflow.project), env \(workflow.env ?? "-"), timeout \(workflow.timeout)s)")
+            for target in workflow.targets {
+                lines.append("    target '\(target.name)' [\(target.serviceType.rawValue)] builds \(target.repos.joined(separator: ", ")); timeout \(target.timeout)s")
+            }
+            for trigger in workflow.triggers {
+                let events = trigger.events.map(\.rawValue).joined(separator: ", ")
+                lines.append("    trigger on \(events) in \(trigger.repo) → \(trigger.targets.joined(separator: ", "))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

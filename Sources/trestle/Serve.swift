@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TrestleCore
+import TrestleServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the Trestle server.",
+        discussion: """
+            Example:
+              TRESTLE_TOKEN=secret trestle serve --config samples/trestle.yaml --listen 127.0.0.1:0 --port-file port.txt
+            """
+    )
+
+    @Option(name: .long, help: "The YAML config file.")
+    var config: String = "trestle.yaml"
+
+    @Option(name: .long, help: "HOST:PORT to listen on, overriding server.listen; port 0 picks a free port.")
+    var listen: String?
+
+    @Option(name: .long, help: "Directory for all state, overriding data_dir (a relative storage.sqlite moves into it).")
+    var dataDir: String?
+
+    @Option(name: .long, help: "Write the bound port to this file once listening (for scripts using port 0).")
+    var portFile: String?
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        if let listen, ListenAddress(parsing: listen) == nil {
+            throw ValidationError("--listen '\(listen)' is not HOST:PORT, e.g. 127.0.0.1:8080")
+        }
+    }
+
+    func run() async throws {
+        let fileConfig: TrestleConfig
+        do {
+            fileConfig = try ConfigFile.load(config)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
+        var logger = Logger(label: "trestle")
+        logger.logLevel = logLevel
+        let portFile = portFile
+        let options = ServeOptions(
+            listen: listen.flatMap(ListenAddress.init(parsing:)),
+            dataDir: dataDir,
+            onListening: { port in
+                if let portFile {
+                    try? Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic)
+                }
+            }
+        )
+        try await runServer(config: fileConfig, options: options, logger: logger)
+    }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

@@ -1,0 +1,70 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import Testing
+import TrestleCore
+import TrestleServer
+
+/// A real Trestle server on a loopback port 0 with its own data dir, and the tokens it accepts.
+enum TestServer {
+    static let triggerToken = "trigger-token-0123456789"
+    static let readToken = "read-token-0123456789"
+    static let opsToken = "ops-token"
+    /// `printf %s ops-token | sha256sum`, configured as token_sha256.
+    static let opsTokenSHA256 = "d9310c002af91822beb0b3487d8b04f85bf6bf1f8a5496bff7d35fc7c5a29def"
+
+    static func fixture(_ name: String) throws -> String {
+        guard let url = Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "Fixtures") else {
+            throw CocoaError(.fileNoSuchFile, userInfo: [NSFilePathErrorKey: name])
+        }
+        return try String(contentsOf: url, encoding: .utf8)
+    }
+
+    static func config(opsSHA256: String) throws -> TrestleConfig {
+        try ConfigLoader.parse(yaml: fixture("server.yaml"), file: "server.yaml", environment: [
+            "TRIGGER_TOKEN": triggerToken, "READ_TOKEN": readToken, "OPS_TOKEN_SHA256": opsSHA256,
+        ])
+    }
+
+    /// Runs `body` against a live server, then removes its data dir.
+    static func run(now: Int64 = 1_639_466_317,
+                    _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        var logger = Logger(label: "trestle-test")
+        logger.logLevel = .warning
+        let config = try config(opsSHA256: opsTokenSHA256)
+        let app = try await buildApplication(config: config, options: ServeOptions(dataDir: dataDir.path, now: { now }),
+                                             logger: logger)
+        try await app.test(.live, body)
+    }
+}
+
+extension TestClientProtocol {
+    @discardableResult
+    func call(_ method: HTTPRequest.Method, _ uri: String, token: String? = TestServer.triggerToken,
+              headers extra: HTTPFields = [:], json: String? = nil) async throws -> TestResponse {
+        var headers = extra
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        if json != nil { headers[.contentType] = "application/json" }
+        return try await execute(uri: uri, method: method, headers: headers, body: json.map { ByteBuffer(string: $0) })
+    }
+}
+
+extension TestResponse {
+    var text: String { String(buffer: body) }
+
+    func json() throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(body.readableBytesView))
+    }
+
+    func object() throws -> [String: Any] {
+        try #require(try json() as? [String: Any])
+    }
+
+    func array() throws -> [[String: Any]] {
+        try #require(try json() as? [[String: Any]])
+    }
+}

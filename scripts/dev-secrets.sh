@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Sourced by `make run`: gives TRESTLE_TOKEN and TRESTLE_WEBHOOK_TOKEN a random value
+# kept under .trestle/ when the environment has none, and says where to find them.
+mkdir -p .trestle
+for name in TRESTLE_TOKEN TRESTLE_WEBHOOK_TOKEN; do
+  if [ -z "${!name:-}" ]; then
+    file=".trestle/$(echo "$name" | tr 'A-Z_' 'a-z-')"
+    if [ ! -s "$file" ]; then
+      (umask 077; head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$file")
+    fi
+    export "$name=$(cat "$file")"
+    echo "$name not set: using the one in $file"
+  fi
+done
+echo "try: curl -H \"Authorization: Bearer \$(cat .trestle/trestle-token)\" 'http://127.0.0.1:8080/api/directory/workflowTask?commitId=1a2b3c4d'"
