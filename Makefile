@@ -1,4 +1,5 @@
 # Trestle: `make run` builds and serves samples/trestle.yaml; `make test` runs the whole suite.
+SHELL := /bin/bash
 CONFIG ?= samples/trestle.yaml
 SWIFT_BUILD_FLAGS ?=
 

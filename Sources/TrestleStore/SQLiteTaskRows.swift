@@ -31,16 +31,6 @@ enum SQLiteTaskRows {
         return pk
     }
 
-    static func summaries(commitPrefix prefix: CommitPrefix, limit: Int, db: Database) throws -> [TaskSummary] {
-        let rows = try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT task_id, workflow, project, status, create_time, start_time, end_time FROM tasks
-            WHERE id IN (SELECT task_pk FROM task_commits WHERE commit_id >= ? AND commit_id < ?)
-            ORDER BY create_time DESC, id DESC
-            LIMIT ?
-            """), arguments: [prefix.hex, prefix.rangeUpperBound, limit])
-        return try rows.map(summary)
-    }
-
     static func primaryKey(workflow: String, taskID: Int64, db: Database) throws -> Int64? {
         try Int64.fetchOne(db.cachedStatement(sql: "SELECT id FROM tasks WHERE workflow = ? AND task_id = ?"),
                            arguments: [workflow, taskID])

@@ -5,7 +5,9 @@ import TrestleCore
 /// The embedded store: one SQLite file in WAL mode, written by one connection, read by a pool.
 public final class SQLiteTaskStore: TaskStore {
     let pool: DatabasePool
+    private let commitIndex: SQLiteCommitIndexReader
     public let path: String
+    static let mmapBytes = 1 << 30
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String, synchronous: SQLiteSynchronous = .normal) throws {
@@ -19,6 +21,11 @@ public final class SQLiteTaskStore: TaskStore {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.label = "trestle"
+        configuration.prepareDatabase { db in
+            // Reads of the commit index touch a few random pages of a large file: map it
+            // so that a cached page costs a memory access, not a read(2).
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.mmapBytes)")
+        }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
             // DatabasePool sets synchronous=NORMAL on its writer after prepareDatabase runs,
@@ -32,6 +39,7 @@ public final class SQLiteTaskStore: TaskStore {
                 throw StoreError(operation: "open \(path)", detail: "PRAGMA synchronous reads \(level ?? -1), expected \(expected)")
             }
             try SQLiteMigrations.migrator.migrate(pool)
+            commitIndex = try SQLiteCommitIndexReader(path: path, count: 4, mmapBytes: Self.mmapBytes)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -45,6 +53,7 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func close() async throws {
+        commitIndex.close()
         try pool.close()
     }
 
@@ -64,9 +73,7 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func tasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary] {
-        try await read("find tasks by commit \(prefix)") { db in
-            try SQLiteTaskRows.summaries(commitPrefix: prefix, limit: limit, db: db)
-        }
+        try commitIndex.summaries(commitPrefix: prefix, limit: limit)
     }
 
     public func task(workflow: String, taskID: Int64) async throws -> TaskRecord? {

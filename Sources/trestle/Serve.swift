@@ -42,6 +42,7 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+        MemoryTuning.keepFreedMemoryForReuse()
         var logger = Logger(label: "trestle")
         logger.logLevel = logLevel
         let portFile = portFile

@@ -53,6 +53,12 @@ struct AuthTests {
             let viaHeader = try await client.call(.get, "/api/directory/workflowTask?commitId=1a2b3c4d", token: nil,
                                                   headers: [HTTPField.Name("X-Auth-Token")!: TestServer.readToken])
             #expect(viaHeader.status == .ok)
+            let lowercaseScheme = try await client.call(.get, "/api/directory/workflowTask?commitId=1a2b3c4d", token: nil,
+                                                        headers: [.authorization: "bearer \(TestServer.readToken)"])
+            #expect(lowercaseScheme.status == .ok)
+            let emptyBearer = try await client.call(.get, "/api/directory/workflowTask?commitId=1a2b3c4d", token: nil,
+                                                    headers: [.authorization: "Bearer "])
+            #expect(emptyBearer.status == .unauthorized)
             let hashed = try await client.call(.post, "/api/directory/workflowTask/create", token: TestServer.opsToken,
                                                json: TestServer.fixture("create-vote.json"))
             #expect(hashed.status == .ok)

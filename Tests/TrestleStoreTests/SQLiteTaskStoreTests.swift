@@ -17,15 +17,11 @@ struct SQLiteTaskStoreTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let store = try SQLiteTaskStore(path: path)
         let plan = try await store.pool.read { db in
-            try Row.fetchAll(db, sql: """
-                EXPLAIN QUERY PLAN
-                SELECT task_id FROM tasks
-                WHERE id IN (SELECT task_pk FROM task_commits WHERE commit_id >= ? AND commit_id < ?)
-                ORDER BY create_time DESC, id DESC LIMIT 10
-                """, arguments: ["abcd1234", "abcd1234g"]).map { $0["detail"] as String }
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN " + SQLiteCommitIndexReader.sql,
+                             arguments: ["abcd1234", "abcd1234g", 10]).map { $0["detail"] as String }
         }
-        #expect(plan.contains { $0.contains("SEARCH task_commits USING PRIMARY KEY (commit_id>? AND commit_id<?)") })
-        #expect(plan.contains { $0.contains("SEARCH tasks USING INTEGER PRIMARY KEY") })
+        #expect(plan.contains { $0.contains("SEARCH c USING PRIMARY KEY (commit_id>? AND commit_id<?)") })
+        #expect(plan.contains { $0.contains("SEARCH t USING INTEGER PRIMARY KEY") })
         #expect(!plan.contains { $0.hasPrefix("SCAN") })
         try await store.close()
     }

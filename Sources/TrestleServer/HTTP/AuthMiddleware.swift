@@ -26,13 +26,15 @@ struct AuthMiddleware: RouterMiddleware {
         return try await next(request, context)
     }
 
+    /// The token of `Authorization: Bearer <token>` (scheme case-insensitive) or `X-Auth-Token`.
     static func presentedToken(_ request: Request) -> String? {
         if let header = request.headers[.authorization] {
-            let parts = header.split(separator: " ", maxSplits: 1)
-            if parts.count == 2, parts[0].lowercased() == "bearer" {
-                return String(parts[1]).trimmingCharacters(in: .whitespaces)
-            }
-            return nil
+            let bytes = header.utf8
+            guard bytes.count > 7,
+                  bytes.prefix(6).map({ $0 | 0x20 }).elementsEqual("bearer".utf8),
+                  bytes.dropFirst(6).first == UInt8(ascii: " ") else { return nil }
+            let token = bytes.dropFirst(7).drop { $0 == UInt8(ascii: " ") }
+            return token.isEmpty ? nil : String(Substring(token))
         }
         return request.headers[HeaderName.authToken]
     }

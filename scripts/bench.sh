@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# make bench: seeds a fresh SQLite store with BENCH_TASKS tasks (default 1,000,000), serves it,
+# and measures with wrk on loopback, in one run, GET /api/directory/workflowTask?commitId=<random
+# seeded 8-char prefix> against GET /healthz. Prints requests/s, p50, p99 and the ratio.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+BIN=.build/release/trestle
+DIR=${BENCH_DIR:-.bench}
+TASKS=${BENCH_TASKS:-1000000}
+DURATION=${BENCH_DURATION:-15s}
+CONNECTIONS=${BENCH_CONNECTIONS:-16}
+TOKEN="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+
+if [ "${BENCH_REUSE:-0}" = 1 ] && [ "$(cat "$DIR/seeded" 2>/dev/null)" = "$TASKS" ]; then
+  echo "== reusing the $TASKS tasks seeded in $DIR (BENCH_REUSE=1)"
+  rm -f "$DIR/port"
+else
+  rm -rf "$DIR"
+  mkdir -p "$DIR"
+  echo "== seeding $TASKS tasks into a fresh store"
+  "$BIN" bench-seed --sqlite "$DIR/trestle.sqlite" --count "$TASKS" --prefixes "$DIR/prefixes.txt"
+  echo "$TASKS" > "$DIR/seeded"
+fi
+
+cat > "$DIR/bench.yaml" <<YAML
+server: { listen: "127.0.0.1:0" }
+storage: { sqlite: "trestle.sqlite" }
+auth:
+  tokens:
+    - { name: bench, token: "\${BENCH_TOKEN}", scopes: [read] }
+repos:
+  - { name: repo, url: "https://gitlab.example.com/bench/repo.git" }
+workflows:
+  - name: bench-workflow
+    project: bench
+    targets:
+      - { name: svc, repos: [repo] }
+YAML
+
+BENCH_TOKEN="$TOKEN" "$BIN" serve --config "$DIR/bench.yaml" --data-dir "$DIR" --port-file "$DIR/port" \
+  --log-level warning > "$DIR/server.log" 2>&1 &
+SERVER=$!
+trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
+
+deadline=$((SECONDS + 60))
+until [ -s "$DIR/port" ]; do
+  if [ $SECONDS -ge $deadline ] || ! kill -0 $SERVER 2>/dev/null; then
+    echo "server did not start; its log:" >&2
+    cat "$DIR/server.log" >&2
+    exit 1
+  fi
+  sleep 0.1
+done
+PORT=$(cat "$DIR/port")
+BASE="http://127.0.0.1:$PORT"
+
+sample=$(head -n 1 "$DIR/prefixes.txt")
+answer=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/directory/workflowTask?commitId=$sample")
+case "$answer" in
+  '[{"'*) echo "== sanity: commitId=$sample answers $answer" ;;
+  *) echo "commitId=$sample did not find its task: $answer" >&2; exit 1 ;;
+esac
+
+# Both routes go through the same Lua request() hook, drawing a random prefix each time, so
+# the client (which shares the machine's two cores with the server) does the same work per
+# request for both and the ratio compares server cost alone.
+write_lua() { # file, path expression
+  cat > "$1" <<LUA
+local prefixes = {}
+for line in io.lines("$DIR/prefixes.txt") do prefixes[#prefixes + 1] = line end
+math.randomseed(42)
+wrk.headers["Authorization"] = "Bearer $TOKEN"
+request = function()
+  local prefix = prefixes[math.random(#prefixes)]
+  return wrk.format("GET", $2)
+end
+LUA
+}
+write_lua "$DIR/commit.lua" '"/api/directory/workflowTask?commitId=" .. prefix'
+write_lua "$DIR/healthz.lua" '"/healthz"'
+
+run_wrk() { # name, extra args...
+  local name=$1; shift
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" > "$DIR/$name.txt"
+  if grep -q "Non-2xx" "$DIR/$name.txt"; then
+    echo "$name: some responses were not 2xx" >&2
+    cat "$DIR/$name.txt" >&2
+    exit 1
+  fi
+}
+
+echo "== warm-up"
+wrk -t1 -c"$CONNECTIONS" -d3s -s "$DIR/commit.lua" "$BASE" > /dev/null
+wrk -t1 -c"$CONNECTIONS" -d3s -s "$DIR/healthz.lua" "$BASE" > /dev/null
+echo "== measuring ($DURATION each, $CONNECTIONS connections, wrk -t1)"
+run_wrk healthz -s "$DIR/healthz.lua" "$BASE"
+run_wrk commit -s "$DIR/commit.lua" "$BASE"
+
+summary() { # file → "rps p50ms p99ms"
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$1"
+}
+read -r h_rps h_p50 h_p99 <<< "$(summary "$DIR/healthz.txt")"
+read -r c_rps c_p50 c_p99 <<< "$(summary "$DIR/commit.txt")"
+ratio=$(awk -v c="$c_rps" -v h="$h_rps" 'BEGIN { printf "%.1f", 100 * c / h }')
+
+echo
+printf '%-44s %12s %10s %10s\n' "route ($TASKS tasks in store)" "requests/s" "p50 ms" "p99 ms"
+printf '%-44s %12s %10s %10s\n' "GET /healthz" "$h_rps" "$h_p50" "$h_p99"
+printf '%-44s %12s %10s %10s\n' "GET /api/directory/workflowTask?commitId=" "$c_rps" "$c_p50" "$c_p99"
+echo "commitId requests/s = ${ratio}% of /healthz (target >= 50%); commitId p99 = ${c_p99} ms (target <= 5 ms)"
+awk -v r="$ratio" -v p="$c_p99" 'BEGIN { exit !(r >= 50 && p <= 5) }' && echo "targets: met" || echo "targets: NOT met"
