@@ -59,6 +59,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, links: LinkBase,
                  now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
     router.add(middleware: ErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
+    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
                                           openPaths: [HealthRoute.path]))
     HealthRoute.register(on: router)

@@ -68,13 +68,18 @@ final class ReaderConnection {
             defer { sqlite3_close_v2(db) }
             throw StoreError(operation: "open reader on \(path)", detail: Self.message(db))
         }
-        sqlite3_busy_timeout(db, 10_000)
+        // WAL readers wait only while SQLite recovers its index; never hold a request thread long.
+        sqlite3_busy_timeout(db, 250)
         guard sqlite3_exec(db, "PRAGMA mmap_size = \(mmapBytes)", nil, nil, nil) == SQLITE_OK,
               sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK else {
             let detail = Self.message(db)
             close()
             throw StoreError(operation: "prepare reader on \(path)", detail: detail)
         }
+    }
+
+    deinit {
+        close()
     }
 
     func query(_ prefix: CommitPrefix, limit: Int) throws -> [TaskSummary] {

@@ -43,6 +43,7 @@ enum SQLiteMigrations {
                     create_time INTEGER NOT NULL,
                     start_time INTEGER NOT NULL DEFAULT 0,
                     end_time INTEGER NOT NULL DEFAULT 0,
+                    cancelled_by TEXT,
                     PRIMARY KEY (task_pk, attempt)
                 ) WITHOUT ROWID;
                 CREATE TABLE task_stages (

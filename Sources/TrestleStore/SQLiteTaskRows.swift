@@ -46,20 +46,20 @@ enum SQLiteTaskRows {
         }
         let stages = try loadStages(pk: pk, db: db)
         let attempts = try Row.fetchAll(db, sql: """
-            SELECT attempt, status, trigger_kind, triggered_by, create_time, start_time, end_time
+            SELECT attempt, status, trigger_kind, triggered_by, create_time, start_time, end_time, cancelled_by
             FROM task_attempts WHERE task_pk = ? ORDER BY attempt
             """, arguments: [pk]).map { row in
             let number: Int = row["attempt"]
             return TaskAttempt(number: number, trigger: try trigger(row), status: try status(row["status"]),
                                createTime: row["create_time"], startTime: row["start_time"], endTime: row["end_time"],
-                               stages: stages[number] ?? [])
+                               cancelledBy: row["cancelled_by"], stages: stages[number] ?? [])
         }
         let arguments = try JSONDecoder().decode(TaskArguments.self, from: Data((row["arguments"] as String).utf8))
         return TaskRecord(summary: try summary(row), env: row["env"], trigger: try trigger(row),
                           arguments: arguments, attempt: row["attempt"], attempts: attempts)
     }
 
-    static func cancel(workflow: String, taskID: Int64, at time: Int64, db: Database) throws -> TaskRecord {
+    static func cancel(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64, db: Database) throws -> TaskRecord {
         let (pk, current) = try lockedTask(workflow: workflow, taskID: taskID, db: db)
         let next: TaskStatus
         do {
@@ -70,8 +70,9 @@ enum SQLiteTaskRows {
         let stages = TaskPlanner.cancelledStages(from: current.currentStages, at: time)
         try db.execute(sql: "UPDATE tasks SET status = ?, end_time = ? WHERE id = ?",
                        arguments: [next.rawValue, time, pk])
-        try db.execute(sql: "UPDATE task_attempts SET status = ?, end_time = ? WHERE task_pk = ? AND attempt = ?",
-                       arguments: [next.rawValue, time, pk, current.attempt])
+        try db.execute(sql: """
+            UPDATE task_attempts SET status = ?, end_time = ?, cancelled_by = ? WHERE task_pk = ? AND attempt = ?
+            """, arguments: [next.rawValue, time, trigger.by, pk, current.attempt])
         try replaceStages(stages, pk: pk, attempt: current.attempt, db: db)
         return try load(pk: pk, db: db)
     }

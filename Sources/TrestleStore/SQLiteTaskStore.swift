@@ -85,7 +85,7 @@ public final class SQLiteTaskStore: TaskStore {
 
     public func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
         try await write("cancel task \(taskID) of \(workflow)") { db in
-            try SQLiteTaskRows.cancel(workflow: workflow, taskID: taskID, at: time, db: db)
+            try SQLiteTaskRows.cancel(workflow: workflow, taskID: taskID, by: trigger, at: time, db: db)
         }
     }
 

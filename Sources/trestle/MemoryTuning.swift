@@ -1,8 +1,5 @@
 #if os(Linux)
-/// glibc's `int mallopt(int param, int value)` from <malloc.h>, which Swift's Glibc module does not export.
-@_silgen_name("mallopt")
-private func glibcMallopt(_ parameter: Int32, _ value: Int32) -> Int32
-private let mTrimThreshold: Int32 = -1
+import CMalloc
 #endif
 
 enum MemoryTuning {
@@ -13,7 +10,7 @@ enum MemoryTuning {
     /// in `make bench` (A/B with MALLOC_TRIM_THRESHOLD_, same store, same run).
     static func keepFreedMemoryForReuse() {
         #if os(Linux)
-        _ = glibcMallopt(mTrimThreshold, 64 << 20)
+        _ = mallopt(M_TRIM_THRESHOLD, 64 << 20)
         #endif
     }
 }

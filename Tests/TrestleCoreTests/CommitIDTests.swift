@@ -40,6 +40,7 @@ struct CommitIDTests {
         let prefix = try CommitPrefix(parsing: "abcd")
         #expect("abcdffffffffffffffffffffffffffffffffffff" < prefix.rangeUpperBound)
         #expect("abce" > prefix.rangeUpperBound)
-        #expect("abcc" < prefix.hex)
+        #expect("abcd" >= prefix.hex && "abcd" < prefix.rangeUpperBound)
+        #expect(!("abcc" >= prefix.hex))
     }
 }

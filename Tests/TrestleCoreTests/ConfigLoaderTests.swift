@@ -79,6 +79,25 @@ struct ConfigLoaderTests {
         #expect("\(Secret("abc"))" == "<redacted>")
     }
 
+    @Test("two tokens with one secret, and an empty secret from the environment, are refused")
+    func duplicateAndEmptySecrets() throws {
+        let yaml = """
+            server: { listen: "127.0.0.1:8080" }
+            auth:
+              tokens:
+                - { name: a, token: "${ONE}", scopes: [read] }
+                - { name: b, token: "${SAME}", scopes: [admin] }
+            repos:
+              - { name: r, url: "https://x/r.git", webhook_token: "${EMPTY}" }
+            """
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoader.parse(yaml: yaml, file: "f.yaml", environment: ["ONE": "same-secret", "SAME": "same-secret", "EMPTY": ""])
+        }
+        #expect(error.problems.contains { $0.path == "auth.tokens[1]" && $0.message.contains("same secret") })
+        #expect(error.problems.contains { $0.path == "repos[0].webhook_token" && $0.message.contains("empty") })
+        #expect(!error.description.contains("same-secret"))
+    }
+
     @Test("text that is not YAML is reported as such")
     func notYAML() throws {
         let error = try #require(throws: ConfigError.self) {

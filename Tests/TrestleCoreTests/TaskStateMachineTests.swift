@@ -27,9 +27,13 @@ struct TaskStateMachineTests {
     @Test("restart is refused for created, running and passed tasks with a reason naming the allowed states")
     func restartRefusalExplainsAllowedStates() {
         for status in [TaskStatus.created, .running, .passed] {
-            let error = IllegalTransition(from: status, event: .restart)
-            #expect(error.description.contains("only failed, timeout or cancelled"))
-            #expect(error.description.contains(status.rawValue))
+            do {
+                _ = try TaskStateMachine.next(after: status, on: .restart)
+                Issue.record("restart from \(status) was allowed")
+            } catch {
+                #expect(error.description.contains("only failed, timeout or cancelled"))
+                #expect(error.description.contains(status.rawValue))
+            }
         }
     }
 

@@ -28,6 +28,7 @@ struct AuthTests {
                 let basic = try await client.call(method, path, token: nil,
                                                   headers: [.authorization: "Basic \(TestServer.triggerToken)"])
                 #expect(basic.status == .unauthorized)
+                #expect(basic.text == Self.authFailed)
             }
         }
     }

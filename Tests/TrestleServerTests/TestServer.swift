@@ -68,3 +68,18 @@ extension TestResponse {
         try #require(try json() as? [[String: Any]])
     }
 }
+
+/// Runs a command and returns its standard output (for clients the test client cannot imitate).
+enum ProcessOutput {
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}

@@ -31,6 +31,7 @@ struct WorkflowTaskAPITests {
                 #expect(tasks.count == 1)
                 let task = try #require(tasks.first)
                 #expect(Set(task.keys) == ["task_id", "create_time", "start_time", "end_time", "status", "url"])
+                #expect(found.text.hasPrefix(#"[{"create_time":1639466317,"end_time":0,"start_time":0,"status":"created","task_id":1,"url":""#))
                 #expect(task["task_id"] as? Int == 1)
                 #expect(task["status"] as? String == "created")
                 #expect(task["create_time"] as? Int == 1_639_466_317)
@@ -87,6 +88,9 @@ struct WorkflowTaskAPITests {
             let cancel = try await client.call(.post, Self.taskPath(1, "cancel"))
             #expect(cancel.status == .ok)
             #expect(cancel.text == #"{"message":"success"}"#)
+            let cancelled = try await client.call(.get, "/api/directory/workflowTask/id/1/pipelines/voting-workflow-dev")
+            let attempt = try #require((try cancelled.object()["attempts"] as? [[String: Any]])?.first)
+            #expect(attempt["cancelled_by"] as? String == "scripts")
             let status = try await client.call(.get, "\(Self.statusPath)?commitId=1a2b3c4d")
             #expect(try status.array().first?["status"] as? String == "cancelled")
 
@@ -119,7 +123,7 @@ struct WorkflowTaskAPITests {
         }
     }
 
-    @Test("bad commitId values answer 400 with the seed body; an unknown one answers an empty list",
+    @Test("missing, too short, too long and non-hex commitId values answer 400 with the seed body",
           arguments: ["", "?commitId=", "?commitId=abc", "?commitId=xyz12345", "?commitId=\(String(repeating: "a", count: 41))",
                       "?commitid=1a2b3c4d"])
     func badCommitIDs(query: String) async throws {
@@ -176,13 +180,34 @@ struct WorkflowTaskAPITests {
         }
     }
 
-    @Test("a body over max_body_bytes answers 413 with a JSON error")
+    @Test("a body over max_body_bytes answers 413 with a JSON error on every POST route")
     func oversizeBody() async throws {
         try await TestServer.run { client in
             let big = #"{"workflow_name":""# + String(repeating: "x", count: 5000) + #""}"#
-            let response = try await client.call(.post, Self.createPath, json: big)
-            #expect(response.status == .contentTooLarge)
-            #expect(try response.object()["resultCode"] as? Int == 413)
+            for path in [Self.createPath, Self.taskPath(1, "cancel"), Self.taskPath(1, "restart")] {
+                let response = try await client.call(.post, path, json: big)
+                #expect(response.status == .contentTooLarge, "\(path)")
+                #expect(response.text == #"{"errorMsg":"request body too large!","resultCode":413}"#)
+            }
+        }
+    }
+
+    @Test("a chunked body without Content-Length is cut off at max_body_bytes with a 413")
+    func oversizeChunkedBody() async throws {
+        try await TestServer.run { client in
+            let port = try #require(client.port)
+            let body = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-big-\(UUID().uuidString).json")
+            defer { try? FileManager.default.removeItem(at: body) }
+            try Data((#"{"workflow_name":""# + String(repeating: "x", count: 20_000) + #""}"#).utf8).write(to: body)
+            let output = try ProcessOutput.run("/usr/bin/env", [
+                "curl", "-s", "-o", "-", "-w", "\n%{http_code}", "-X", "POST",
+                "-H", "Authorization: Bearer \(TestServer.triggerToken)", "-H", "Transfer-Encoding: chunked",
+                "-H", "Content-Type: application/json", "--data-binary", "@\(body.path)",
+                "http://127.0.0.1:\(port)\(Self.createPath)",
+            ])
+            let lines = output.split(separator: "\n")
+            #expect(lines.last == "413")
+            #expect(lines.first == #"{"errorMsg":"request body too large!","resultCode":413}"#)
         }
     }
 

@@ -96,6 +96,8 @@ struct TaskStoreTests {
         #expect(restarted.attempts.map(\.status) == [.cancelled, .created])
         #expect(restarted.attempts[1].trigger == TaskTrigger(kind: .restart, by: "ops"))
         #expect(restarted.attempts[0].stages.flatMap(\.jobs).allSatisfy { $0.status == .cancelled })
+        #expect(restarted.attempts[0].cancelledBy == "ops")
+        #expect(restarted.attempts[1].cancelledBy == nil)
         #expect(restarted.currentStages.flatMap(\.jobs).allSatisfy { $0.status == .created })
 
         let reread = try await store.task(workflow: "wf", taskID: created.summary.taskID)

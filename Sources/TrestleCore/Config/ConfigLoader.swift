@@ -29,18 +29,30 @@ public enum ConfigLoader {
     }
 
     private static func readConfig(_ cursor: YAMLCursor) -> TrestleConfig? {
-        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "repos", "workflows"]) else {
+        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "repos", "workflows"]) else {
             return nil
         }
         let dataDir = top.optionalString("data_dir") ?? ".trestle"
         let server = readServer(top.required("server", hint: "{ listen: \"127.0.0.1:8080\" }"))
         let storage = readStorage(top.value("storage"), dataDir: dataDir)
         let auth = readAuth(top.required("auth", hint: "{ tokens: [...] }"))
+        let mirrors = readMirrors(top.value("mirrors"))
         let repos = readRepos(top.value("repos"))
         let workflows = readWorkflows(top.value("workflows"), repos: repos)
         guard let server else { return nil }
         return TrestleConfig(server: server, storage: storage, dataDir: dataDir, auth: auth,
-                             repos: repos, workflows: workflows)
+                             mirrors: mirrors, repos: repos, workflows: workflows)
+    }
+
+    private static func readMirrors(_ cursor: YAMLCursor?) -> MirrorsConfig {
+        let defaults = MirrorsConfig()
+        guard let cursor, let map = cursor.mapping(allowed: ["refresh_interval", "fetch_timeout", "repack_after_fetches"]) else {
+            return defaults
+        }
+        return MirrorsConfig(
+            refreshInterval: map.value("refresh_interval")?.int(in: 0...86_400) ?? defaults.refreshInterval,
+            fetchTimeout: map.value("fetch_timeout")?.int(in: 1...3_600) ?? defaults.fetchTimeout,
+            repackAfterFetches: map.value("repack_after_fetches")?.int(in: 1...10_000) ?? defaults.repackAfterFetches)
     }
 
     private static func readServer(_ cursor: YAMLCursor?) -> ServerConfig? {
@@ -83,10 +95,14 @@ public enum ConfigLoader {
             return AuthConfig(tokens: [])
         }
         var names = Set<String>()
+        var secrets = Set<TokenSecret>()
         let tokens = list.list().compactMap { item -> APIToken? in
             guard let token = readToken(item) else { return nil }
             if !names.insert(token.name).inserted {
                 item.problem("token name '\(token.name)' is used twice; give each token its own name")
+            }
+            if !secrets.insert(token.secret).inserted {
+                item.problem("token '\(token.name)' has the same secret as an earlier token; give each token its own secret")
             }
             return token
         }
@@ -143,24 +159,40 @@ public enum ConfigLoader {
         guard let cursor else { return [] }
         var names = Set<String>()
         return cursor.list().compactMap { item -> RepoConfig? in
-            guard let map = item.mapping(allowed: ["name", "url", "gitlab_project", "webhook_token"]) else { return nil }
+            guard let map = item.mapping(allowed: ["name", "url", "gitlab_project", "webhook_token", "token", "ssh_key"]) else {
+                return nil
+            }
             let name = validName(map, key: "name", hint: "voting-app")
             let url = map.requiredString("url", hint: "\"https://gitlab.example.com/group/project.git\"")
             let project = map.optionalString("gitlab_project")
-            var webhookToken: Secret?
-            if let value = map.value("webhook_token") {
-                if let raw = value.rawScalar, EnvironmentInterpolation.soleReference(in: raw) == nil {
-                    value.problem("the webhook secret must come from the environment; write webhook_token: \"${TRESTLE_WEBHOOK_TOKEN}\"")
-                } else if let text = value.string() {
-                    webhookToken = Secret(text)
-                }
+            let webhookToken = environmentSecret(map.value("webhook_token"), example: "webhook_token: \"${TRESTLE_WEBHOOK_TOKEN}\"")
+            let token = environmentSecret(map.value("token"), example: "token: \"${GITLAB_TOKEN}\"")
+            let sshKey = map.optionalString("ssh_key")
+            if token != nil && sshKey != nil {
+                item.problem("give either 'token' (HTTPS) or 'ssh_key' (SSH), not both")
             }
             guard let name, let url else { return nil }
             if !names.insert(name).inserted {
                 item.problem("repo name '\(name)' is used twice; each repo needs its own name")
             }
-            return RepoConfig(name: name, url: url, gitlabProject: project, webhookToken: webhookToken)
+            return RepoConfig(name: name, url: url, gitlabProject: project, webhookToken: webhookToken,
+                              token: token, sshKey: sshKey)
         }
+    }
+
+    /// A secret that must be a `${VAR}` reference, never text in the file.
+    private static func environmentSecret(_ cursor: YAMLCursor?, example: String) -> Secret? {
+        guard let cursor else { return nil }
+        if let raw = cursor.rawScalar, EnvironmentInterpolation.soleReference(in: raw) == nil {
+            cursor.problem("secrets must come from the environment, not the file; write \(example)")
+            return nil
+        }
+        guard let value = cursor.string() else { return nil }
+        if value.isEmpty {
+            cursor.problem("the environment variable it names is empty; set it to the secret")
+            return nil
+        }
+        return Secret(value)
     }
 
     private static func readWorkflows(_ cursor: YAMLCursor?, repos: [RepoConfig]) -> [WorkflowConfig] {
@@ -200,10 +232,13 @@ public enum ConfigLoader {
             }
             let name = validName(map, key: "name", hint: "vote")
             let serviceType = map.value("service_type")?.oneOf(ServiceType.self) ?? .k8s
-            let repos = map.stringList("repos")
-            for (index, repo) in repos.enumerated() where !repoNames.contains(repo) {
-                map.value("repos")?.element(map.mapping["repos"]!.sequence![index], index: index)
-                    .problem("repo '\(repo)' is not declared under repos; declare it or fix the name")
+            var repos: [String] = []
+            for entry in map.value("repos")?.list() ?? [] {
+                guard let repo = entry.string() else { continue }
+                if !repoNames.contains(repo) {
+                    entry.problem("repo '\(repo)' is not declared under repos; declare it or fix the name")
+                }
+                repos.append(repo)
             }
             let timeout = map.value("timeout")?.int(in: 1...604_800) ?? defaultTimeoutSeconds
             guard let name else { return nil }

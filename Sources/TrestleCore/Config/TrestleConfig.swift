@@ -5,15 +5,17 @@ public struct TrestleConfig: Sendable {
     /// Where mirrors, workspaces and the default database live.
     public var dataDir: String
     public var auth: AuthConfig
+    public var mirrors: MirrorsConfig
     public var repos: [RepoConfig]
     public var workflows: [WorkflowConfig]
 
     public init(server: ServerConfig, storage: StorageConfig, dataDir: String, auth: AuthConfig,
-                repos: [RepoConfig], workflows: [WorkflowConfig]) {
+                mirrors: MirrorsConfig = MirrorsConfig(), repos: [RepoConfig], workflows: [WorkflowConfig]) {
         self.server = server
         self.storage = storage
         self.dataDir = dataDir
         self.auth = auth
+        self.mirrors = mirrors
         self.repos = repos
         self.workflows = workflows
     }
@@ -149,12 +151,33 @@ public struct RepoConfig: Sendable {
     public var url: String
     public var gitlabProject: String?
     public var webhookToken: Secret?
+    /// HTTPS token for fetching (sent as GitLab's `oauth2` user).
+    public var token: Secret?
+    /// SSH private key file for fetching over SSH.
+    public var sshKey: String?
 
-    public init(name: String, url: String, gitlabProject: String?, webhookToken: Secret?) {
+    public init(name: String, url: String, gitlabProject: String?, webhookToken: Secret?,
+                token: Secret? = nil, sshKey: String? = nil) {
         self.name = name
         self.url = url
         self.gitlabProject = gitlabProject
         self.webhookToken = webhookToken
+        self.token = token
+        self.sshKey = sshKey
+    }
+}
+
+/// How mirrors are kept: `mirrors: { refresh_interval: 300, fetch_timeout: 120, repack_after_fetches: 20 }`.
+public struct MirrorsConfig: Sendable {
+    /// Seconds between background fetches of every mirror; 0 turns them off.
+    public var refreshInterval: Int
+    public var fetchTimeout: Int
+    public var repackAfterFetches: Int
+
+    public init(refreshInterval: Int = 300, fetchTimeout: Int = 120, repackAfterFetches: Int = 20) {
+        self.refreshInterval = refreshInterval
+        self.fetchTimeout = fetchTimeout
+        self.repackAfterFetches = repackAfterFetches
     }
 }
 

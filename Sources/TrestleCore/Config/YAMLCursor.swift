@@ -38,12 +38,12 @@ struct YAMLCursor {
     /// The mapping here; any key not in `allowed` is reported as a likely typo.
     func mapping(allowed: [String]) -> YAMLMapping? {
         guard let mapping = node.mapping else {
-            problem("expected a mapping with keys \(allowed.joined(separator: ", "))")
+            problem("expected a mapping; write it as { \(allowed.prefix(3).map { "\($0): ..." }.joined(separator: ", ")) }")
             return nil
         }
         for key in mapping.keys {
             guard let name = key.string else {
-                problem("keys must be strings")
+                problem("keys must be plain words such as \(allowed.first ?? "name"); quote or rename this key")
                 continue
             }
             if !allowed.contains(name) {
@@ -56,7 +56,7 @@ struct YAMLCursor {
     /// The scalar here as text, with `${ENV}` references expanded.
     func string() -> String? {
         guard let scalar = node.scalar else {
-            problem("expected a single value, not a list or mapping")
+            problem("expected a single value, not a list or mapping; write key: value")
             return nil
         }
         do {
@@ -82,7 +82,7 @@ struct YAMLCursor {
 
     func list() -> [YAMLCursor] {
         guard let sequence = node.sequence else {
-            problem("expected a list")
+            problem("expected a list; write [a, b] or one '- item' per line")
             return []
         }
         return sequence.enumerated().map { element($0.element, index: $0.offset) }

@@ -92,16 +92,19 @@ public struct TaskAttempt: Sendable, Hashable {
     public var createTime: Int64
     public var startTime: Int64
     public var endTime: Int64
+    /// Who cancelled this attempt, when it was cancelled.
+    public var cancelledBy: String?
     public var stages: [StageRecord]
 
     public init(number: Int, trigger: TaskTrigger, status: TaskStatus, createTime: Int64,
-                startTime: Int64, endTime: Int64, stages: [StageRecord]) {
+                startTime: Int64, endTime: Int64, cancelledBy: String? = nil, stages: [StageRecord]) {
         self.number = number
         self.trigger = trigger
         self.status = status
         self.createTime = createTime
         self.startTime = startTime
         self.endTime = endTime
+        self.cancelledBy = cancelledBy
         self.stages = stages
     }
 }

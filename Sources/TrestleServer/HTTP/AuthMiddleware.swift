@@ -30,11 +30,12 @@ struct AuthMiddleware: RouterMiddleware {
     static func presentedToken(_ request: Request) -> String? {
         if let header = request.headers[.authorization] {
             let bytes = header.utf8
-            guard bytes.count > 7,
-                  bytes.prefix(6).map({ $0 | 0x20 }).elementsEqual("bearer".utf8),
-                  bytes.dropFirst(6).first == UInt8(ascii: " ") else { return nil }
-            let token = bytes.dropFirst(7).drop { $0 == UInt8(ascii: " ") }
-            return token.isEmpty ? nil : String(Substring(token))
+            if bytes.count > 7,
+               bytes.prefix(6).map({ $0 | 0x20 }).elementsEqual("bearer".utf8),
+               bytes.dropFirst(6).first == UInt8(ascii: " ") {
+                let token = bytes.dropFirst(7).drop { $0 == UInt8(ascii: " ") }
+                return token.isEmpty ? nil : String(Substring(token))
+            }
         }
         return request.headers[HeaderName.authToken]
     }

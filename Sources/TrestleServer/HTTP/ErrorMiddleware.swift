@@ -1,5 +1,6 @@
 import HTTPTypes
 import Hummingbird
+import NIOCore
 import Logging
 import TrestleCore
 
@@ -17,6 +18,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return respond(error, request: request, context: context)
         } catch let error as HTTPError {
             return respond(apiError(for: error, request: request), request: request, context: context)
+        } catch is NIOTooManyBytesError {
+            return respond(.bodyTooLarge(limit: maxBodyBytes), request: request, context: context)
         } catch {
             return respond(.internalFailure(nil, "\(error)"), request: request, context: context)
         }

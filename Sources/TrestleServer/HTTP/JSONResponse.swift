@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 
 enum JSONResponse {
-    /// Configured once; encoding with a shared JSONEncoder is thread-safe.
+    /// Configured once; encoding with a shared JSONEncoder is thread-safe. Keys are sorted:
+    /// without that, Foundation on Linux emits them in hash order, a different order per run.
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -1,17 +1,18 @@
 import Foundation
 import Hummingbird
+import NIOCore
 
-/// Reads request bodies no larger than the configured limit, refusing oversize ones
-/// by their Content-Length before reading anything.
+/// Reads request bodies no larger than the configured limit (declared oversize bodies were
+/// already refused by `BodyLimitMiddleware`).
 enum RequestBodyReader {
     static func collect(_ request: Request, limit: Int) async throws -> Data {
-        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit {
-            throw APIError.bodyTooLarge(limit: limit)
-        }
         do {
             let buffer = try await request.body.collect(upTo: limit)
             return Data(buffer.readableBytesView)
         } catch let error as HTTPError where error.status == .contentTooLarge {
+            throw APIError.bodyTooLarge(limit: limit)
+        } catch is NIOTooManyBytesError {
+            // A chunked body has no Content-Length; collecting stops at the limit.
             throw APIError.bodyTooLarge(limit: limit)
         }
     }

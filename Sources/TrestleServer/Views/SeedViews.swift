@@ -88,6 +88,7 @@ struct AttemptView: Encodable {
     let create_time: Int64
     let start_time: Int64
     let end_time: Int64
+    let cancelled_by: String
     let stages: [StageView]
 
     init(_ attempt: TaskAttempt) {
@@ -97,6 +98,7 @@ struct AttemptView: Encodable {
         create_time = attempt.createTime
         start_time = attempt.startTime
         end_time = attempt.endTime
+        cancelled_by = attempt.cancelledBy ?? ""
         stages = attempt.stages.map(StageView.init)
     }
 }
