@@ -64,7 +64,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore", "CMalloc",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleGit", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -78,7 +78,8 @@ let package = Package(
         ),
         .testTarget(
             name: "TrestleGitTests",
-            dependencies: ["TrestleGit"],
+            dependencies: ["TrestleGit", "TrestleCore"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,9 +4,13 @@ import CLibGit2
 public enum GitLibrary {
     private static let initialised: Int32 = git_libgit2_init()
 
+    static func ensureInitialised() {
+        _ = initialised
+    }
+
     /// The linked libgit2's version, e.g. "1.5.1".
     public static var version: String {
-        _ = initialised
+        ensureInitialised()
         var major: Int32 = 0
         var minor: Int32 = 0
         var revision: Int32 = 0

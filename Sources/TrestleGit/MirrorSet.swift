@@ -1,0 +1,26 @@
+import TrestleCore
+
+/// The mirrors of every configured repo, by repo name, under `<data dir>/mirrors/`.
+public final class MirrorSet: Sendable {
+    public let mirrors: [String: Mirror]
+    public let directory: String
+
+    public init(config: TrestleConfig) {
+        directory = config.dataDir + "/mirrors"
+        let policy = MirrorPolicy(fetchTimeout: .seconds(config.mirrors.fetchTimeout),
+                                  repackAfterFetches: config.mirrors.repackAfterFetches)
+        var mirrors: [String: Mirror] = [:]
+        for repo in config.repos {
+            let credentials: GitCredentials? = repo.token.map { .httpsToken($0.value) }
+                ?? repo.sshKey.map { .sshKey(path: $0, passphrase: nil) }
+            mirrors[repo.name] = Mirror(name: repo.name, url: repo.url, credentials: credentials,
+                                        directory: directory, policy: policy)
+        }
+        self.mirrors = mirrors
+    }
+
+    public subscript(name: String) -> Mirror? { mirrors[name] }
+
+    /// Every mirror, in name order.
+    public var all: [Mirror] { mirrors.keys.sorted().compactMap { mirrors[$0] } }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import TrestleCore
+import TrestleGit
+
+struct Resolve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the full commit id of each id, branch, tag or merge-requests/<iid>/head.",
+        discussion: """
+            Ids (4 to 40 hex characters, any case) are resolved as ids, everything else as a
+            branch, tag (peeled) or ref name, so a branch named like a hex prefix never shadows
+            an id. Prints one full id per line in input order; with no arguments reads one input
+            a line from standard input. A failed input prints an error on standard error and
+            makes the exit code 1. With --repo, an unknown input makes the mirror fetch once
+            and try again.
+            Examples:
+              trestle resolve --git-dir /srv/git/app.git 1a2b3c4d main v1.2.0
+              git log --format=%h | trestle resolve --config trestle.yaml --repo voting-app
+            """
+    )
+
+    @Option(help: "A configured repo whose mirror to use (needs --config).") var repo: String?
+    @Option(help: "The config file naming the repo's mirror.") var config: String = "trestle.yaml"
+    @Option(help: "A git directory to read directly instead of a mirror.") var gitDir: String?
+    @Argument(help: "Commit ids or names; none reads them from standard input.") var inputs: [String] = []
+
+    func validate() throws {
+        guard (repo == nil) != (gitDir == nil) else {
+            throw ValidationError("give exactly one of --repo NAME and --git-dir DIR")
+        }
+    }
+
+    func run() throws {
+        let resolver = try makeResolver()
+        var failed = false
+        let handle: (String) -> Void = { raw in
+            let input = raw.trimmingCharacters(in: .whitespaces)
+            guard !input.isEmpty else { return }
+            do {
+                print(try resolver(input).hex)
+            } catch {
+                failed = true
+                FileHandle.standardError.write(Data("error: \(input): \(error)\n".utf8))
+            }
+        }
+        if inputs.isEmpty {
+            while let line = readLine() {
+                handle(line)
+                fflush(nil)
+            }
+        } else {
+            inputs.forEach(handle)
+        }
+        if failed { throw ExitCode(1) }
+    }
+
+    private func makeResolver() throws -> (String) throws -> CommitID {
+        if let gitDir {
+            guard FileManager.default.fileExists(atPath: gitDir) else {
+                throw ValidationError("--git-dir \(gitDir) does not exist")
+            }
+            let repository = GitRepository(path: gitDir)
+            return { input in try repository.runBlocking { try Self.resolve(input, in: $0) } }
+        }
+        let config = try ConfigFile.load(self.config)
+        guard let repo, let mirror = MirrorSet(config: config)[repo] else {
+            throw ValidationError("repo '\(repo ?? "")' is not in \(self.config); configured: \(config.repos.map(\.name).joined(separator: ", "))")
+        }
+        return { input in
+            do {
+                return try mirror.repository.runBlocking { try Self.resolve(input, in: $0) }
+            } catch ResolveError.notFound(_) {
+                try BlockingWait.run { try await mirror.sync() }
+                return try mirror.repository.runBlocking { try Self.resolve(input, in: $0) }
+            }
+        }
+    }
+
+    static func resolve(_ input: String, in handle: RepositoryHandle) throws -> CommitID {
+        if let prefix = try? CommitPrefix(parsing: input) {
+            return try handle.resolveCommit(prefix: prefix)
+        }
+        return try handle.resolveCommit(name: input)
+    }
+}
+
+/// Waits on the main thread for async work (the rare fetch of a synchronous command).
+enum BlockingWait {
+    static func run<T: Sendable>(_ work: @escaping @Sendable () async throws -> T) throws -> T {
+        let box = ResultBox<T>()
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            box.result = await Result { try await work() }
+            done.signal()
+        }
+        done.wait()
+        return try box.result!.get()
+    }
+
+    private final class ResultBox<T>: @unchecked Sendable {
+        var result: Result<T, any Error>?
+    }
+}
+
+extension Result where Failure == any Error {
+    init(catching body: () async throws -> Success) async {
+        do {
+            self = .success(try await body())
+        } catch {
+            self = .failure(error)
+        }
+    }
+}

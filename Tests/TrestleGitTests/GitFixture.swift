@@ -1,0 +1,116 @@
+import Foundation
+import Testing
+
+/// Real repositories built with the git CLI in a temp dir (tests only; product code uses libgit2).
+struct GitFixture {
+    let root: URL
+
+    init() throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-git-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    }
+
+    func path(_ name: String) -> String { root.appendingPathComponent(name).path }
+
+    func remove() {
+        try? FileManager.default.removeItem(at: root)
+    }
+
+    /// A working repository made by Fixtures/make-repo.sh.
+    func makeRepo(_ name: String = "work", commits: Int = 40) throws -> String {
+        let script = try #require(Bundle.module.url(forResource: "make-repo", withExtension: "sh", subdirectory: "Fixtures"))
+        try Self.run("/bin/bash", [script.path, path(name), "\(commits)"])
+        return path(name)
+    }
+
+    @discardableResult
+    static func git(_ directory: String, _ arguments: String...) throws -> String {
+        try run("/usr/bin/env", ["git", "-C", directory] + arguments)
+    }
+
+    /// `git rev-parse --verify -q <input>^{commit}`, or nil where git fails.
+    static func gitResolve(_ directory: String, _ input: String) -> String? {
+        try? run("/usr/bin/env", ["git", "-C", directory, "rev-parse", "--verify", "-q", "\(input)^{commit}"])
+    }
+
+    @discardableResult
+    static func run(_ executable: String, _ arguments: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["HOME"] = FileManager.default.temporaryDirectory.path
+        for key in ["GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"] { environment[key] = "trestle-test" }
+        for key in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] { environment[key] = "test@trestle.invalid" }
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw FixtureError.failed("\(executable) \(arguments.joined(separator: " ")) exited \(process.terminationStatus)")
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    enum FixtureError: Error {
+        case failed(String)
+    }
+}
+
+/// `git daemon` serving a directory on a loopback port, for fetch tests.
+final class GitDaemon {
+    let port: Int
+    private let process: Process
+
+    init(basePath: String) throws {
+        // Run git-daemon itself: the `git` wrapper would not pass SIGTERM on to it.
+        let daemon = try GitFixture.run("/usr/bin/env", ["git", "--exec-path"]) + "/git-daemon"
+        var lastError: (any Error)?
+        for _ in 0..<20 {
+            let port = Int.random(in: 20_000...45_000)
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: daemon)
+            process.arguments = ["--reuseaddr", "--export-all", "--listen=127.0.0.1",
+                                 "--port=\(port)", "--base-path=\(basePath)", basePath]
+            process.standardOutput = Pipe()
+            process.standardError = Pipe()
+            do {
+                try process.run()
+                if Self.waitUntilListening(port: port, process: process) {
+                    self.port = port
+                    self.process = process
+                    return
+                }
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+            } catch {
+                lastError = error
+            }
+        }
+        throw lastError ?? GitFixture.FixtureError.failed("git daemon did not start")
+    }
+
+    func url(_ repository: String) -> String { "git://127.0.0.1:\(port)/\(repository)" }
+
+    /// SIGKILL: a child started from a dispatch worker thread inherits its blocked SIGTERM.
+    func stop() {
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Polls with a deadline until the port accepts a connection.
+    private static func waitUntilListening(port: Int, process: Process) -> Bool {
+        let deadline = Date().addingTimeInterval(10)
+        while Date() < deadline && process.isRunning {
+            if (try? GitFixture.run("/usr/bin/env", ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/\(port)"])) != nil {
+                return true
+            }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        return false
+    }
+}
