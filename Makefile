@@ -27,6 +27,7 @@ bench:
 	@scripts/ensure-deps.sh bench
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	scripts/bench.sh
+	scripts/bench-git.sh
 
 clean:
-	rm -rf .build .bench
+	rm -rf .build .bench .bench-git

@@ -10,6 +10,7 @@ pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v git >/dev/null 2>&1 || missing+=(git)
 if [ "${1:-}" = "bench" ]; then
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
+  command -v bc >/dev/null 2>&1 || missing+=(bc)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TrestleCore
 import TrestleGit
 
@@ -34,25 +37,62 @@ struct Resolve: ParsableCommand {
     func run() throws {
         let resolver = try makeResolver()
         var failed = false
-        let handle: (String) -> Void = { raw in
-            let input = raw.trimmingCharacters(in: .whitespaces)
+        var output = ""
+        let answer: (Substring) -> Void = { raw in
+            let input = Self.trimmed(raw)
             guard !input.isEmpty else { return }
             do {
-                print(try resolver(input).hex)
+                output += try resolver(input).hex + "\n"
             } catch {
                 failed = true
-                FileHandle.standardError.write(Data("error: \(input): \(error)\n".utf8))
+                Self.write(output, to: STDOUT_FILENO)
+                output = ""
+                Self.write("error: \(input): \(error)\n", to: STDERR_FILENO)
             }
         }
         if inputs.isEmpty {
-            while let line = readLine() {
-                handle(line)
-                fflush(nil)
+            // Answers every complete line of each chunk read, then writes them at once before
+            // reading again: one write per chunk for batches, yet a co-process that sends one
+            // id and waits still gets its answer.
+            var pending = Data()
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = read(STDIN_FILENO, &buffer, buffer.count)
+                if count <= 0 { break }
+                pending.append(contentsOf: buffer[0..<count])
+                guard let lastNewline = pending.lastIndex(of: UInt8(ascii: "\n")) else { continue }
+                let complete = String(decoding: pending[pending.startIndex...lastNewline], as: UTF8.self)
+                pending = Data(pending[pending.index(after: lastNewline)...])
+                complete.split(separator: "\n", omittingEmptySubsequences: true).forEach(answer)
+                Self.write(output, to: STDOUT_FILENO)
+                output = ""
             }
+            answer(Substring(String(decoding: pending, as: UTF8.self)))
         } else {
-            inputs.forEach(handle)
+            inputs.forEach { answer(Substring($0)) }
         }
+        Self.write(output, to: STDOUT_FILENO)
         if failed { throw ExitCode(1) }
+    }
+
+    /// Input without surrounding spaces, tabs and carriage returns (Foundation's trimming cost
+    /// more than the lookup itself).
+    private static func trimmed(_ raw: Substring) -> String {
+        let blank: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
+        guard let first = raw.firstIndex(where: { !blank($0) }), let last = raw.lastIndex(where: { !blank($0) }) else {
+            return ""
+        }
+        return String(raw[first...last])
+    }
+
+    private static func write(_ text: String, to descriptor: Int32) {
+        guard !text.isEmpty else { return }
+        var bytes = Array(text.utf8)[...]
+        while !bytes.isEmpty {
+            let written = bytes.withUnsafeBytes { Glibc.write(descriptor, $0.baseAddress, $0.count) }
+            if written <= 0 { return }
+            bytes = bytes.dropFirst(written)
+        }
     }
 
     private func makeResolver() throws -> (String) throws -> CommitID {
