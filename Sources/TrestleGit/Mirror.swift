@@ -90,21 +90,21 @@ public final class Mirror: Sendable {
 
     /// A full or abbreviated commit id; an unknown one triggers one fetch and a retry.
     public func resolve(_ prefix: CommitPrefix, fetchIfUnknown: Bool = true) async throws -> CommitID {
-        do {
-            return try await repository.run { try $0.resolveCommit(prefix: prefix) }
-        } catch ResolveError.notFound(_) where fetchIfUnknown {
-            try await sync()
-            return try await repository.run { try $0.resolveCommit(prefix: prefix) }
-        }
+        try await resolving(fetchIfUnknown: fetchIfUnknown) { try $0.resolveCommit(prefix: prefix) }
     }
 
     /// A branch, tag or `merge-requests/<iid>/head`; an unknown one triggers one fetch and a retry.
     public func resolve(name ref: String, fetchIfUnknown: Bool = true) async throws -> CommitID {
+        try await resolving(fetchIfUnknown: fetchIfUnknown) { try $0.resolveCommit(name: ref) }
+    }
+
+    private func resolving(fetchIfUnknown: Bool,
+                           _ lookup: @escaping @Sendable (RepositoryHandle) throws -> CommitID) async throws -> CommitID {
         do {
-            return try await repository.run { try $0.resolveCommit(name: ref) }
+            return try await repository.run(lookup)
         } catch ResolveError.notFound(_) where fetchIfUnknown {
             try await sync()
-            return try await repository.run { try $0.resolveCommit(name: ref) }
+            return try await repository.run(lookup)
         }
     }
 

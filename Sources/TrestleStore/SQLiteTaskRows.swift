@@ -60,13 +60,7 @@ enum SQLiteTaskRows {
     }
 
     static func cancel(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64, db: Database) throws -> TaskRecord {
-        let (pk, current) = try lockedTask(workflow: workflow, taskID: taskID, db: db)
-        let next: TaskStatus
-        do {
-            next = try TaskStateMachine.next(after: current.summary.status, on: .cancel)
-        } catch {
-            throw TaskOperationFailure.illegalTransition(workflow: workflow, taskID: taskID, error)
-        }
+        let (pk, current, next) = try transition(workflow: workflow, taskID: taskID, on: .cancel, db: db)
         let stages = TaskPlanner.cancelledStages(from: current.currentStages, at: time)
         try db.execute(sql: "UPDATE tasks SET status = ?, end_time = ? WHERE id = ?",
                        arguments: [next.rawValue, time, pk])
@@ -78,13 +72,7 @@ enum SQLiteTaskRows {
     }
 
     static func restart(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64, db: Database) throws -> TaskRecord {
-        let (pk, current) = try lockedTask(workflow: workflow, taskID: taskID, db: db)
-        let next: TaskStatus
-        do {
-            next = try TaskStateMachine.next(after: current.summary.status, on: .restart)
-        } catch {
-            throw TaskOperationFailure.illegalTransition(workflow: workflow, taskID: taskID, error)
-        }
+        let (pk, current, next) = try transition(workflow: workflow, taskID: taskID, on: .restart, db: db)
         let attempt = current.attempt + 1
         try db.execute(sql: "UPDATE tasks SET status = ?, attempt = ?, start_time = 0, end_time = 0 WHERE id = ?",
                        arguments: [next.rawValue, attempt, pk])
@@ -94,12 +82,18 @@ enum SQLiteTaskRows {
     }
 
     /// The task, read inside the caller's write transaction (SQLite has one writer;
-    /// PostgreSQL will use SELECT … FOR UPDATE here).
-    private static func lockedTask(workflow: String, taskID: Int64, db: Database) throws -> (Int64, TaskRecord) {
+    /// PostgreSQL will use SELECT … FOR UPDATE here), and the status the core gives it on `event`.
+    private static func transition(workflow: String, taskID: Int64, on event: TaskEvent,
+                                   db: Database) throws -> (Int64, TaskRecord, TaskStatus) {
         guard let pk = try primaryKey(workflow: workflow, taskID: taskID, db: db) else {
             throw TaskOperationFailure.taskNotFound(workflow: workflow, taskID: taskID)
         }
-        return (pk, try load(pk: pk, db: db))
+        let current = try load(pk: pk, db: db)
+        do {
+            return (pk, current, try TaskStateMachine.next(after: current.summary.status, on: event))
+        } catch {
+            throw TaskOperationFailure.illegalTransition(workflow: workflow, taskID: taskID, error)
+        }
     }
 
     private static func insertAttempt(pk: Int64, number: Int, trigger: TaskTrigger, createTime: Int64, db: Database) throws {

@@ -16,12 +16,11 @@ struct MirrorCommand: AsyncParsableCommand {
             discussion: "Example: trestle mirror sync --config trestle.yaml voting-app"
         )
 
-        @Option(help: "The config file.") var config: String = "trestle.yaml"
-        @Option(help: "Directory for all state, overriding data_dir.") var dataDir: String?
+        @OptionGroup var options: MirrorOptions
         @Argument(help: "The repo to fetch; none fetches every repo.") var name: String?
 
         func run() async throws {
-            let mirrors = try MirrorSelection.load(config: config, dataDir: dataDir, name: name)
+            let mirrors = try options.mirrors(named: name)
             var failed = false
             for mirror in mirrors {
                 do {
@@ -42,11 +41,10 @@ struct MirrorCommand: AsyncParsableCommand {
             discussion: "Example: trestle mirror list --config trestle.yaml"
         )
 
-        @Option(help: "The config file.") var config: String = "trestle.yaml"
-        @Option(help: "Directory for all state, overriding data_dir.") var dataDir: String?
+        @OptionGroup var options: MirrorOptions
 
         func run() async throws {
-            for mirror in try MirrorSelection.load(config: config, dataDir: dataDir, name: nil) {
+            for mirror in try options.mirrors(named: nil) {
                 let state = mirror.readState()
                 let when = state.lastFetchTime.map {
                     ISO8601DateFormatter().string(from: Date(timeIntervalSince1970: TimeInterval($0)))
@@ -57,13 +55,16 @@ struct MirrorCommand: AsyncParsableCommand {
     }
 }
 
-enum MirrorSelection {
-    static func load(config path: String, dataDir: String?, name: String?) throws -> [Mirror] {
-        let config = try ConfigFile.load(path).overriding(listen: nil, dataDir: dataDir)
-        let set = MirrorSet(config: config)
+struct MirrorOptions: ParsableArguments {
+    @Option(help: "The config file.") var config: String = "trestle.yaml"
+    @Option(help: "Directory for all state, overriding data_dir.") var dataDir: String?
+
+    func mirrors(named name: String?) throws -> [Mirror] {
+        let loaded = try ConfigFile.load(config).overriding(listen: nil, dataDir: dataDir)
+        let set = MirrorSet(config: loaded)
         guard let name else { return set.all }
         guard let mirror = set[name] else {
-            throw ValidationError("repo '\(name)' is not in \(path); configured: \(config.repos.map(\.name).joined(separator: ", "))")
+            throw ValidationError("repo '\(name)' is not in \(config); configured: \(loaded.repos.map(\.name).joined(separator: ", "))")
         }
         return [mirror]
     }
