@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import TrestleCore
+import TrestleGit
 import TrestleStore
 
 /// What `trestle serve` adds to the config file.
@@ -38,7 +39,10 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     return Application(
         router: router,
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trestle"),
-        services: [StoreService(store: store, logger: logger)],
+        services: [
+            StoreService(store: store, logger: logger),
+            MirrorRefreshService(mirrors: MirrorSet(config: config), interval: config.mirrors.refreshInterval, logger: logger),
+        ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? address.port
             links.bound(port: port)
