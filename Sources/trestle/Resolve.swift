@@ -23,8 +23,8 @@ struct Resolve: ParsableCommand {
             """
     )
 
-    @Option(help: "A configured repo whose mirror to use (needs --config).") var repo: String?
-    @Option(help: "The config file naming the repo's mirror.") var config: String = "trestle.yaml"
+    @Option(help: "A configured repo whose mirror to use (with --config).") var repo: String?
+    @OptionGroup var mirrorOptions: MirrorOptions
     @Option(help: "A git directory to read directly instead of a mirror.") var gitDir: String?
     @Argument(help: "Commit ids or names; none reads them from standard input.") var inputs: [String] = []
 
@@ -103,9 +103,8 @@ struct Resolve: ParsableCommand {
             let repository = GitRepository(path: gitDir)
             return { input in try repository.runBlocking { try Self.resolve(input, in: $0) } }
         }
-        let config = try ConfigFile.load(self.config)
-        guard let repo, let mirror = MirrorSet(config: config)[repo] else {
-            throw ValidationError("repo '\(repo ?? "")' is not in \(self.config); configured: \(config.repos.map(\.name).joined(separator: ", "))")
+        guard let repo, let mirror = try mirrorOptions.mirrors(named: repo).first else {
+            throw ValidationError("give --repo NAME or --git-dir DIR")
         }
         return { input in
             do {

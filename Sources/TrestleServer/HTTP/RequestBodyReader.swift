@@ -1,20 +1,13 @@
 import Foundation
 import Hummingbird
-import NIOCore
 
-/// Reads request bodies no larger than the configured limit (declared oversize bodies were
-/// already refused by `BodyLimitMiddleware`).
+/// Reads request bodies no larger than the configured limit. Declared oversize bodies were
+/// already refused by `BodyLimitMiddleware`; a chunked one that runs past the limit throws,
+/// and `ErrorMiddleware` answers 413.
 enum RequestBodyReader {
     static func collect(_ request: Request, limit: Int) async throws -> Data {
-        do {
-            let buffer = try await request.body.collect(upTo: limit)
-            return Data(buffer.readableBytesView)
-        } catch let error as HTTPError where error.status == .contentTooLarge {
-            throw APIError.bodyTooLarge(limit: limit)
-        } catch is NIOTooManyBytesError {
-            // A chunked body has no Content-Length; collecting stops at the limit.
-            throw APIError.bodyTooLarge(limit: limit)
-        }
+        let buffer = try await request.body.collect(upTo: limit)
+        return Data(buffer.readableBytesView)
     }
 
     /// A JSON decoding failure in words a caller can act on, naming the field.
