@@ -2,6 +2,8 @@
 # make bench: seeds a fresh SQLite store with BENCH_TASKS tasks (default 1,000,000), serves it,
 # and measures with wrk on loopback, in one run, GET /api/directory/workflowTask?commitId=<random
 # seeded 8-char prefix> against GET /healthz. Prints requests/s, p50, p99 and the ratio.
+# The configured repo has a fetched mirror, as in production, so every query is first resolved
+# against the mirror (where the seeded ids are unknown) and then answered from the store's index.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,6 +25,14 @@ else
   echo "$TASKS" > "$DIR/seeded"
 fi
 
+REMOTE="$PWD/$DIR/remote"
+if [ ! -d "$REMOTE" ]; then
+  git init -q -b main "$REMOTE"
+  for i in 1 2 3; do
+    git -C "$REMOTE" -c user.name=bench -c user.email=bench@trestle.invalid commit -q --allow-empty -m "bench $i"
+  done
+fi
+
 cat > "$DIR/bench.yaml" <<YAML
 server: { listen: "127.0.0.1:0" }
 storage: { sqlite: "trestle.sqlite" }
@@ -30,7 +40,7 @@ auth:
   tokens:
     - { name: bench, token: "\${BENCH_TOKEN}", scopes: [read] }
 repos:
-  - { name: repo, url: "https://gitlab.example.com/bench/repo.git" }
+  - { name: repo, url: "file://$REMOTE" }
 workflows:
   - name: bench-workflow
     project: bench
@@ -38,6 +48,7 @@ workflows:
       - { name: svc, repos: [repo] }
 YAML
 
+BENCH_TOKEN="$TOKEN" "$BIN" mirror sync --config "$DIR/bench.yaml" --data-dir "$DIR" > /dev/null
 BENCH_TOKEN="$TOKEN" "$BIN" serve --config "$DIR/bench.yaml" --data-dir "$DIR" --port-file "$DIR/port" \
   --log-level warning > "$DIR/server.log" 2>&1 &
 SERVER=$!

@@ -38,6 +38,14 @@ public final class GitRepository: @unchecked Sendable {
         try queue.sync { try body(self.openedHandle()) }
     }
 
+    /// Closes the handle once queued work is done; the next use opens the repository afresh.
+    public func reopen() {
+        queue.async {
+            self.handle?.close()
+            self.handle = nil
+        }
+    }
+
     private func openedHandle() throws -> RepositoryHandle {
         if let handle { return handle }
         let opened = try RepositoryHandle.open(path: path, createBare: createIfMissing)

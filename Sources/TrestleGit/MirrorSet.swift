@@ -4,11 +4,14 @@ import TrestleCore
 public final class MirrorSet: Sendable {
     public let mirrors: [String: Mirror]
     public let directory: String
+    /// Every mirror, in name order.
+    public let all: [Mirror]
 
     public init(config: TrestleConfig) {
         directory = config.dataDir + "/mirrors"
         let policy = MirrorPolicy(fetchTimeout: .seconds(config.mirrors.fetchTimeout),
                                   repackAfterFetches: config.mirrors.repackAfterFetches)
+        GitLibrary.setServerTimeouts(connect: min(policy.fetchTimeout, .seconds(30)), read: policy.fetchTimeout)
         var mirrors: [String: Mirror] = [:]
         for repo in config.repos {
             let credentials: GitCredentials? = repo.token.map { .httpsToken($0.value) }
@@ -17,10 +20,8 @@ public final class MirrorSet: Sendable {
                                         directory: directory, policy: policy)
         }
         self.mirrors = mirrors
+        all = mirrors.keys.sorted().compactMap { mirrors[$0] }
     }
 
     public subscript(name: String) -> Mirror? { mirrors[name] }
-
-    /// Every mirror, in name order.
-    public var all: [Mirror] { mirrors.keys.sorted().compactMap { mirrors[$0] } }
 }

@@ -33,7 +33,8 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
         "sqlite": "\(config.storage.sqlitePath)", "synchronous": "\(config.storage.synchronous.rawValue)",
     ])
     let links = LinkBase(server: config.server)
-    let router = buildRouter(config: config, store: store, links: links, now: options.now)
+    let mirrors = MirrorSet(config: config)
+    let router = buildRouter(config: config, store: store, mirrors: mirrors, links: links, now: options.now)
     let address = config.server.listen
     let onListening = options.onListening
     return Application(
@@ -41,7 +42,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trestle"),
         services: [
             StoreService(store: store, logger: logger),
-            MirrorRefreshService(mirrors: MirrorSet(config: config), interval: config.mirrors.refreshInterval, logger: logger),
+            MirrorRefreshService(mirrors: mirrors, interval: config.mirrors.refreshInterval, logger: logger),
         ],
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? address.port
@@ -59,7 +60,7 @@ public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logg
     try await app.runService()
 }
 
-func buildRouter(config: TrestleConfig, store: any TaskStore, links: LinkBase,
+func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, links: LinkBase,
                  now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
     router.add(middleware: ErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
@@ -67,7 +68,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, links: LinkBase,
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
                                           openPaths: [HealthRoute.path]))
     HealthRoute.register(on: router)
-    WorkflowTaskRoutes(store: store, config: config, links: links, now: now).register(on: router)
+    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, now: now).register(on: router)
     return router
 }
 

@@ -72,6 +72,51 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v2: commits by repo, for covering queries") { db in
+            try db.execute(sql: """
+                CREATE TABLE repo_commits (
+                    repo_name TEXT NOT NULL,
+                    task_pk INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    commit_id TEXT NOT NULL,
+                    PRIMARY KEY (repo_name, task_pk, commit_id)
+                ) WITHOUT ROWID;
+                CREATE INDEX repo_commits_by_task ON repo_commits (task_pk);
+                INSERT OR IGNORE INTO repo_commits (repo_name, task_pk, commit_id)
+                SELECT json_extract(r.value, '$.repo_name'), t.id, json_extract(r.value, '$.commit_id')
+                FROM tasks t, json_each(t.arguments, '$.targets') g, json_each(g.value, '$.build.repos') r
+                WHERE json_extract(r.value, '$.commit_id') IS NOT NULL;
+                """)
+        }
+        migrator.registerMigration("v3: webhook deliveries and the builds they made") { db in
+            try db.execute(sql: """
+                CREATE TABLE webhook_deliveries (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    dedupe_key TEXT NOT NULL UNIQUE,
+                    event TEXT NOT NULL,
+                    repo TEXT NOT NULL,
+                    received_time INTEGER NOT NULL,
+                    headers TEXT NOT NULL,
+                    body BLOB NOT NULL,
+                    state TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    processed_time INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE INDEX webhook_deliveries_pending ON webhook_deliveries (id) WHERE state = 'pending';
+                CREATE TABLE webhook_builds (
+                    coalescing_key TEXT NOT NULL,
+                    workflow TEXT NOT NULL,
+                    delivery_id INTEGER NOT NULL,
+                    task_pk INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    PRIMARY KEY (coalescing_key, workflow)
+                ) WITHOUT ROWID;
+                CREATE TABLE webhook_subjects (
+                    workflow TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    task_pk INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    PRIMARY KEY (workflow, subject, task_pk)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -21,6 +21,10 @@ enum SQLiteTaskRows {
             try db.cachedStatement(sql: "INSERT INTO task_commits (commit_id, task_pk) VALUES (?, ?)")
                 .execute(arguments: [commit.hex, pk])
         }
+        for built in task.arguments.repoCommits {
+            try db.cachedStatement(sql: "INSERT INTO repo_commits (repo_name, task_pk, commit_id) VALUES (?, ?, ?)")
+                .execute(arguments: [built.repoName, pk, built.commitID.hex])
+        }
         try insertAttempt(pk: pk, number: 1, trigger: task.trigger, createTime: task.createTime, db: db)
         let stages = task.stages.map { plan in
             StageRecord(name: plan.name, status: .created, jobs: plan.jobs.map {
@@ -154,7 +158,7 @@ enum SQLiteTaskRows {
         return stages
     }
 
-    private static func summary(_ row: Row) throws -> TaskSummary {
+    static func summary(_ row: Row) throws -> TaskSummary {
         TaskSummary(taskID: row["task_id"], workflow: row["workflow"], project: row["project"],
                     status: try status(row["status"]), createTime: row["create_time"],
                     startTime: row["start_time"], endTime: row["end_time"])

@@ -76,6 +76,36 @@ public final class SQLiteTaskStore: TaskStore {
         try commitIndex.summaries(commitPrefix: prefix, limit: limit)
     }
 
+    public func tasks(commits: [CommitID], limit: Int) async throws -> [TaskSummary] {
+        guard !commits.isEmpty else { return [] }
+        return try await read("find tasks by \(commits.count) commits") { db in
+            let marks = Array(repeating: "?", count: commits.count).joined(separator: ", ")
+            var arguments = StatementArguments(commits.map(\.hex))
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: """
+                SELECT DISTINCT t.id, t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
+                FROM task_commits c JOIN tasks t ON t.id = c.task_pk
+                WHERE c.commit_id IN (\(marks))
+                ORDER BY t.create_time DESC, t.id DESC
+                LIMIT ?
+                """, arguments: arguments).map(SQLiteTaskRows.summary)
+        }
+    }
+
+    public func commits(builtFrom repo: String, limit: Int) async throws -> [CommitID] {
+        try await read("find commits built from repo \(repo)") { db in
+            var seen = Set<CommitID>()
+            var found: [CommitID] = []
+            let rows = try String.fetchCursor(db, sql: """
+                SELECT commit_id FROM repo_commits WHERE repo_name = ? ORDER BY task_pk DESC
+                """, arguments: [repo])
+            while found.count < limit, let hex = try rows.next() {
+                if let commit = CommitID(hex), seen.insert(commit).inserted { found.append(commit) }
+            }
+            return found
+        }
+    }
+
     public func task(workflow: String, taskID: Int64) async throws -> TaskRecord? {
         try await read("read task \(taskID) of \(workflow)") { db in
             guard let pk = try SQLiteTaskRows.primaryKey(workflow: workflow, taskID: taskID, db: db) else { return nil }

@@ -15,6 +15,13 @@ public protocol TaskStore: Sendable {
     /// Tasks that built a commit whose id starts with `prefix`, newest first.
     func tasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary]
 
+    /// Tasks that built any of `commits` (full ids), newest first, each task once.
+    func tasks(commits: [CommitID], limit: Int) async throws -> [TaskSummary]
+
+    /// The distinct commits of `repo` built by its newest tasks, newest first: the candidates
+    /// a covering query checks for descent.
+    func commits(builtFrom repo: String, limit: Int) async throws -> [CommitID]
+
     func task(workflow: String, taskID: Int64) async throws -> TaskRecord?
 
     /// Cancels a created or running task: every job not yet ended is cancelled.

@@ -21,6 +21,22 @@ struct MirrorTests {
         try await body(work, mirror(fixture, url: daemon.url("work"), repackAfter: repackAfter), fixture)
     }
 
+    @Test("a remote that accepts the connection and never answers fails the sync within the timeout and grace")
+    func silentRemote() async throws {
+        let fixture = try GitFixture()
+        defer { fixture.remove() }
+        let listener = try SilentListener()
+        defer { listener.close() }
+        let mirror = Mirror(name: "app", url: "http://127.0.0.1:\(listener.port)/app.git", credentials: nil,
+                            directory: fixture.path("mirrors"),
+                            policy: MirrorPolicy(fetchTimeout: .seconds(1), stallGrace: .seconds(1)))
+        let started = ContinuousClock.now
+        await #expect(throws: MirrorError.self) { try await mirror.sync() }
+        #expect(ContinuousClock.now - started < .seconds(15))
+        // Lookups use their own handle: they answer while the fetch is still stuck.
+        await #expect(throws: ResolveError.self) { try await mirror.resolve(name: "main", fetchIfUnknown: false) }
+    }
+
     @Test("a first sync creates the bare mirror with branches, tags and merge-request heads")
     func firstSync() async throws {
         try await Self.withServedRepo { work, mirror, fixture in

@@ -19,7 +19,7 @@ struct ResolveTests {
         }
     }
 
-    @Test("every 4-character prefix of every object resolves exactly as git rev-parse --verify <id>^{commit}")
+    @Test("every 4-character prefix of every object resolves exactly as git rev-parse --verify <id>^{commit}, in libgit2 and in the in-memory index")
     func agreesWithGitOnEveryShortPrefix() async throws {
         let fixture = try GitFixture()
         defer { fixture.remove() }
@@ -29,9 +29,16 @@ struct ResolveTests {
             .split(separator: "\n").map(String.init)
         let prefixes = Set(objects.flatMap { [String($0.prefix(4)), String($0.prefix(5))] })
         let repository = GitRepository(path: work)
+        let index = try await repository.run { try $0.buildCommitIndex() }
+        #expect(index.count == 121)
         var ambiguousSeen = 0
         for text in prefixes.sorted() {
             let prefix = try CommitPrefix(parsing: text)
+            let indexed: String? = switch index.lookup(prefix) {
+            case .commit(let commit): commit.hex
+            case .ambiguous: "ambiguous"
+            case .none: nil
+            }
             let ours: String? = try await repository.run { handle in
                 do {
                     return try handle.resolveCommit(prefix: prefix).hex
@@ -45,6 +52,10 @@ struct ResolveTests {
             if ours == "ambiguous" { ambiguousSeen += 1 }
             let theirs = GitFixture.gitResolve(work, text)
             #expect((ours == "ambiguous" ? nil : ours) == theirs, "prefix \(text)")
+            // Where only trees or blobs share a prefix, libgit2 says ambiguous and the index (of commits) says none:
+            // git fails on both.
+            #expect((indexed == "ambiguous" ? nil : indexed) == theirs, "in-memory index, prefix \(text)")
+            if indexed == "ambiguous" { #expect(ours == "ambiguous", "in-memory index, prefix \(text)") }
         }
         #expect(objects.count > 300)
         #expect(ambiguousSeen > 0, "the repo should have ambiguous 4-character prefixes to compare")

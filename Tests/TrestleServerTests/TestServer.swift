@@ -22,20 +22,24 @@ enum TestServer {
         return try String(contentsOf: url, encoding: .utf8)
     }
 
-    static func config(opsSHA256: String) throws -> TrestleConfig {
-        try ConfigLoader.parse(yaml: fixture("server.yaml"), file: "server.yaml", environment: [
+    /// The repos of server.yaml, by the variable holding their URL: built once per test process.
+    static func config(opsSHA256: String, remotes: [String: String] = [:]) throws -> TrestleConfig {
+        let shared = try TestRemotes.shared.get()
+        return try ConfigLoader.parse(yaml: fixture("server.yaml"), file: "server.yaml", environment: [
             "TRIGGER_TOKEN": triggerToken, "READ_TOKEN": readToken, "OPS_TOKEN_SHA256": opsSHA256,
+            "VOTING_APP_URL": remotes["voting-app"] ?? shared.votingApp.url,
+            "DYLIU_URL": remotes["dyliu"] ?? shared.dyliu.url,
         ])
     }
 
-    /// Runs `body` against a live server, then removes its data dir.
-    static func run(now: Int64 = 1_639_466_317,
+    /// Runs `body` against a live server, then removes its data dir. `remotes` replaces repo URLs by repo name.
+    static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:],
                     _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dataDir) }
         var logger = Logger(label: "trestle-test")
         logger.logLevel = .warning
-        let config = try config(opsSHA256: opsTokenSHA256)
+        let config = try config(opsSHA256: opsTokenSHA256, remotes: remotes)
         let app = try await buildApplication(config: config, options: ServeOptions(dataDir: dataDir.path, now: { now }),
                                              logger: logger)
         try await app.test(.live, body)

@@ -23,12 +23,12 @@ enum Tasks {
     }
 
     static func new(workflow: String = "wf", commits: [CommitID] = [], time: Int64 = 1_000,
-                    targets: [String] = ["svc"]) -> NewTask {
+                    targets: [String] = ["svc"], repo: String = "repo") -> NewTask {
         let arguments = TaskArguments(
             targets: targets.map { name in
                 TargetArguments(name: name, serviceType: .k8s, build: BuildArguments(repos: commits.isEmpty
-                    ? [RepoArguments(repoName: "repo", branch: "main")]
-                    : commits.map { RepoArguments(repoName: "repo", branch: "main", pr: 0, commitID: $0) }))
+                    ? [RepoArguments(repoName: repo, branch: "main")]
+                    : commits.map { RepoArguments(repoName: repo, branch: "main", pr: 0, commitID: $0) }))
             },
             releaseImages: [])
         return NewTask(workflow: workflow, project: "proj", env: "dev", trigger: TaskTrigger(kind: .api, by: "test"),

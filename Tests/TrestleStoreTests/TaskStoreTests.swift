@@ -35,6 +35,37 @@ struct TaskStoreTests {
         try await store.close()
     }
 
+    @Test("tasks are found by a set of full commit ids, newest first, each task once", arguments: StoreKind.allCases)
+    func setLookups(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        let (a, b, c) = (Tasks.commit(0xa), Tasks.commit(0xb), Tasks.commit(0xc))
+        let both = try await store.createTask(Tasks.new(commits: [a, b], time: 100))
+        let onlyB = try await store.createTask(Tasks.new(commits: [b], time: 200))
+        _ = try await store.createTask(Tasks.new(commits: [c], time: 300))
+        let found = try await store.tasks(commits: [a, b], limit: 50)
+        #expect(found.map(\.taskID) == [onlyB.summary.taskID, both.summary.taskID])
+        #expect(try await store.tasks(commits: [a, b], limit: 1).count == 1)
+        #expect(try await store.tasks(commits: [], limit: 50).isEmpty)
+        try await store.close()
+    }
+
+    @Test("the commits built from a repo come newest first, each once, and only from that repo", arguments: StoreKind.allCases)
+    func commitsByRepo(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        let (a, b, c) = (Tasks.commit(0xa), Tasks.commit(0xb), Tasks.commit(0xc))
+        _ = try await store.createTask(Tasks.new(commits: [a], time: 100, repo: "api"))
+        _ = try await store.createTask(Tasks.new(commits: [b], time: 200, repo: "api"))
+        _ = try await store.createTask(Tasks.new(commits: [a], time: 300, repo: "api"))
+        _ = try await store.createTask(Tasks.new(commits: [c], time: 400, repo: "web"))
+        #expect(try await store.commits(builtFrom: "api", limit: 10) == [a, b])
+        #expect(try await store.commits(builtFrom: "api", limit: 1) == [a])
+        #expect(try await store.commits(builtFrom: "web", limit: 10) == [c])
+        #expect(try await store.commits(builtFrom: "none", limit: 10).isEmpty)
+        try await store.close()
+    }
+
     @Test("tasks are found by a full id and by 4-, 8- and 12-character prefixes, newest first", arguments: StoreKind.allCases)
     func prefixLookups(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.open()

@@ -24,6 +24,25 @@ public struct TaskArguments: Sendable, Codable, Hashable {
         var seen = Set<CommitID>()
         return targets.flatMap(\.build.repos).compactMap(\.commitID).filter { seen.insert($0).inserted }
     }
+
+    /// Every (repo, commit) pair the task builds, once each.
+    public var repoCommits: [RepoCommit] {
+        var seen = Set<RepoCommit>()
+        return targets.flatMap(\.build.repos).compactMap { repo in
+            repo.commitID.map { RepoCommit(repoName: repo.repoName, commitID: $0) }
+        }.filter { seen.insert($0).inserted }
+    }
+}
+
+/// A commit of one repo, as the store indexes it for covering queries.
+public struct RepoCommit: Sendable, Hashable {
+    public var repoName: String
+    public var commitID: CommitID
+
+    public init(repoName: String, commitID: CommitID) {
+        self.repoName = repoName
+        self.commitID = commitID
+    }
 }
 
 public struct TargetArguments: Sendable, Codable, Hashable {
@@ -58,6 +77,12 @@ public struct RepoArguments: Sendable, Codable, Hashable {
     public var pr: Int
     /// The commit built, once known (given, or resolved from branch/pr).
     public var commitID: CommitID?
+
+    /// The ref a mirror resolves when no commit is given: the merge request's head, else the branch.
+    public var ref: String { pr > 0 ? "merge-requests/\(pr)/head" : branch }
+
+    /// How the ref is named in messages.
+    public var refDescription: String { pr > 0 ? "merge request !\(pr)" : "branch '\(branch)'" }
 
     public init(repoName: String, branch: String, pr: Int = 0, commitID: CommitID? = nil) {
         self.repoName = repoName

@@ -27,6 +27,8 @@ public enum TaskOperationFailure: Error, Sendable, Equatable, CustomStringConver
     case taskNotFound(workflow: String, taskID: Int64)
     case illegalTransition(workflow: String, taskID: Int64, IllegalTransition)
     case invalidRequest([String])
+    /// A source the operation needs (a repo's remote) could not be reached; retrying later may work.
+    case sourceUnavailable(String)
 
     public var description: String {
         switch self {
@@ -36,6 +38,8 @@ public enum TaskOperationFailure: Error, Sendable, Equatable, CustomStringConver
             "workflow task \(taskID) of workflow '\(workflow)': \(transition)"
         case .invalidRequest(let problems):
             problems.joined(separator: "; ")
+        case .sourceUnavailable(let reason):
+            "\(reason); check the repo's url and credentials, then retry"
         }
     }
 }

@@ -26,6 +26,7 @@ enum APIError: Error {
         case .operation(_, .taskNotFound): .notFound
         case .operation(_, .illegalTransition): .conflict
         case .operation(_, .invalidRequest): .badRequest
+        case .operation(_, .sourceUnavailable): .badGateway
         case .internalFailure: .internalServerError
         }
     }

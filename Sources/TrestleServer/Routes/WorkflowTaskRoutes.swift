@@ -1,15 +1,20 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import TrestleCore
+import TrestleGit
 import TrestleStore
 
 /// Seed 000's workflow-task API, plus each task's own page at its url.
 struct WorkflowTaskRoutes: Sendable {
     /// The most tasks one commitId query answers with, newest first.
     static let statusQueryLimit = 500
+    /// How many of a repo's most recently built commits a covering query checks for descent.
+    static let coveringCandidates = 200
 
     let store: any TaskStore
+    let mirrors: MirrorSet
     let config: TrestleConfig
     let links: LinkBase
     let now: @Sendable () -> Int64
@@ -25,7 +30,8 @@ struct WorkflowTaskRoutes: Sendable {
     }
 
     @Sendable func status(_ request: Request, context: TrestleRequestContext) async throws -> Response {
-        guard let text = request.uri.queryParameters["commitId"].map(String.init), !text.isEmpty else {
+        let query = request.uri.queryParameters
+        guard let text = query["commitId"].map(String.init), !text.isEmpty else {
             throw APIError.paramIllegal("commitId is required: GET /api/directory/workflowTask?commitId=<full id or first 8 chars>")
         }
         let prefix: CommitPrefix
@@ -34,10 +40,45 @@ struct WorkflowTaskRoutes: Sendable {
         } catch {
             throw APIError.paramIllegal(error.description)
         }
+        let covering: Bool
+        switch query["covering"].map(String.init) {
+        case nil, "false": covering = false
+        case "true": covering = true
+        case let other?: throw APIError.paramIllegal("covering: '\(other.prefix(20))' is not true or false")
+        }
         let summaries = try await storeCall(nil) {
-            try await store.tasks(commitPrefix: prefix, limit: Self.statusQueryLimit)
+            try await statusSummaries(prefix, covering: covering, logger: context.logger)
         }
         return JSONResponse.make(summaries.map { TaskStatusView($0, url: links.taskURL($0)) })
+    }
+
+    /// A prefix is resolved against the mirrors first, so it finds the tasks of the commit git
+    /// names; a prefix no mirror knows falls back to the store's index (webhooks can name commits
+    /// before any fetch). A full id needs no resolving unless descendants are asked for.
+    private func statusSummaries(_ prefix: CommitPrefix, covering: Bool, logger: Logger) async throws -> [TaskSummary] {
+        guard !prefix.isFullID || covering else {
+            return try await store.tasks(commitPrefix: prefix, limit: Self.statusQueryLimit)
+        }
+        let result = await mirrors.lookup(prefix)
+        for failure in result.failures {
+            logger.warning("mirror lookup failed; answering from the store", metadata: ["reason": "\(failure)"])
+        }
+        switch result.lookup {
+        case .ambiguous(let reason):
+            throw APIError.paramIllegal(reason)
+        case .unknown:
+            return try await store.tasks(commitPrefix: prefix, limit: Self.statusQueryLimit)
+        case .commit(let commit, let repos):
+            guard covering else {
+                return try await store.tasks(commitPrefix: try CommitPrefix(parsing: commit.hex), limit: Self.statusQueryLimit)
+            }
+            var candidates: [CommitID] = []
+            for repo in repos {
+                candidates += try await store.commits(builtFrom: repo, limit: Self.coveringCandidates)
+            }
+            let descendants = await mirrors.descendants(of: commit, among: candidates, inRepos: repos)
+            return try await store.tasks(commits: [commit] + descendants, limit: Self.statusQueryLimit)
+        }
     }
 
     @Sendable func create(_ request: Request, context: TrestleRequestContext) async throws -> Response {
@@ -48,11 +89,18 @@ struct WorkflowTaskRoutes: Sendable {
         } catch {
             throw APIError.operation(.create, .invalidRequest([RequestBodyReader.describe(error)]))
         }
-        let validated: ValidatedTaskRequest
+        var validated: ValidatedTaskRequest
         do {
             validated = try CreateTaskValidation.validate(parsed, config: config)
         } catch {
             throw APIError.operation(.create, error)
+        }
+        do {
+            validated.arguments = try await mirrors.resolveCommits(of: validated.arguments)
+        } catch .unknownRefs(let problems) {
+            throw APIError.operation(.create, .invalidRequest(problems))
+        } catch .fetchFailed(let reason) {
+            throw APIError.operation(.create, .sourceUnavailable(reason))
         }
         let trigger = TaskTrigger(kind: Self.triggerKind(request), by: context.token?.name ?? "anonymous")
         let record = try await storeCall(.create) {
@@ -123,6 +171,8 @@ struct WorkflowTaskRoutes: Sendable {
     private func storeCall<T: Sendable>(_ operation: SeedOperation?, _ body: () async throws -> T) async throws -> T {
         do {
             return try await body()
+        } catch let error as APIError {
+            throw error
         } catch let failure as TaskOperationFailure {
             guard let operation else { throw APIError.internalFailure(nil, failure.description) }
             throw APIError.operation(operation, failure)

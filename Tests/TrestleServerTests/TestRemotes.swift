@@ -1,0 +1,66 @@
+import Foundation
+import Testing
+
+/// Real git repositories standing in for the remotes of server.yaml, built with the git CLI
+/// (tests only) by the git layer's fixture script, once per test process.
+struct TestRemotes: Sendable {
+    let votingApp: TestRepo
+    let dyliu: TestRepo
+
+    static let shared: Result<TestRemotes, any Error> = Result {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-remotes-\(UUID().uuidString)").path
+        return TestRemotes(votingApp: try TestRepo.make(at: "\(root)/voting-app", commits: 6),
+                           dyliu: try TestRepo.make(at: "\(root)/dyliu", commits: 5))
+    }
+}
+
+/// One working repository served to libgit2 over file://.
+struct TestRepo: Sendable {
+    let path: String
+
+    var url: String { "file://\(path)" }
+
+    /// A repo made by TrestleGitTests/Fixtures/make-repo.sh: branches main and feature, tags, MR 7.
+    static func make(at path: String, commits: Int) throws -> TestRepo {
+        try git(nil, ["bash", script("TrestleGitTests/Fixtures/make-repo.sh"), path, "\(commits)"])
+        return TestRepo(path: path)
+    }
+
+    /// The full id git gives `revision`.
+    func revParse(_ revision: String) throws -> String {
+        try Self.git(nil, ["git", "-C", path, "rev-parse", "--verify", "\(revision)^{commit}"])
+    }
+
+    /// Runs `script` (a file under Tests/) with `arguments` in this repo and returns its output.
+    @discardableResult
+    func run(script name: String, _ arguments: String...) throws -> String {
+        try Self.git(path, ["bash", Self.script(name)] + arguments)
+    }
+
+    private static func script(_ name: String) -> String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(name).path
+    }
+
+    @discardableResult
+    private static func git(_ directory: String?, _ command: [String]) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
+        var environment = ProcessInfo.processInfo.environment
+        environment["GIT_CONFIG_NOSYSTEM"] = "1"
+        environment["HOME"] = FileManager.default.temporaryDirectory.path
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = Pipe()
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(command.joined(separator: " ")) exited \(process.terminationStatus)"])
+        }
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+}
