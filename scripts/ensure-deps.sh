@@ -11,6 +11,7 @@ command -v git >/dev/null 2>&1 || missing+=(git)
 if [ "${1:-}" = "bench" ]; then
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
   command -v bc >/dev/null 2>&1 || missing+=(bc)
+  command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -24,19 +24,20 @@ public struct ChangedPath: Sendable, Hashable {
 
 extension RepositoryHandle {
     /// Paths changed from `base` to `head` (tree to tree), with renames detected as git does by default.
-    public func changedPaths(from base: CommitID, to head: CommitID) throws(GitError) -> [ChangedPath] {
-        let baseTree = try tree(of: base)
+    /// With no base, every path of `head` counts as added.
+    public func changedPaths(from base: CommitID?, to head: CommitID) throws(GitError) -> [ChangedPath] {
+        let baseTree = try base.map { commit throws(GitError) in try tree(of: commit) } ?? nil
         defer { git_tree_free(baseTree) }
         let headTree = try tree(of: head)
         defer { git_tree_free(headTree) }
         var diff: OpaquePointer?
         try GitError.check(git_diff_tree_to_tree(&diff, repo, baseTree, headTree, nil),
-                           "diff \(base.short)..\(head.short)")
+                           "diff \(base?.short ?? "(empty)")..\(head.short)")
         defer { git_diff_free(diff) }
         var find = git_diff_find_options()
         git_diff_find_options_init(&find, UInt32(GIT_DIFF_FIND_OPTIONS_VERSION))
         find.flags = GIT_DIFF_FIND_RENAMES.rawValue
-        try GitError.check(git_diff_find_similar(diff, &find), "detect renames in \(base.short)..\(head.short)")
+        try GitError.check(git_diff_find_similar(diff, &find), "detect renames in \(base?.short ?? "(empty)")..\(head.short)")
         return (0..<git_diff_num_deltas(diff)).compactMap { index in
             guard let delta = git_diff_get_delta(diff, index)?.pointee else { return nil }
             let newPath = String(cString: delta.new_file.path)
@@ -60,6 +61,17 @@ extension RepositoryHandle {
         let result = git_graph_descendant_of(repo, &child, &parent)
         try GitError.check(result, "check ancestry of \(ancestor.short) and \(descendant.short)")
         return result == 1
+    }
+
+    /// The best common ancestor of two commits, or nil when their histories never meet.
+    public func mergeBase(_ one: CommitID, _ other: CommitID) throws(GitError) -> CommitID? {
+        var base = git_oid()
+        var first = git_oid(commitID: one)
+        var second = git_oid(commitID: other)
+        let result = git_merge_base(&base, repo, &first, &second)
+        if result == GIT_ENOTFOUND.rawValue { return nil }
+        try GitError.check(result, "find the merge base of \(one.short) and \(other.short)")
+        return base.commitID
     }
 
     private func tree(of commit: CommitID) throws(GitError) -> OpaquePointer? {

@@ -34,7 +34,9 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     ])
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
-    let router = buildRouter(config: config, store: store, mirrors: mirrors, links: links, now: options.now)
+    let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now)
+    let inbox = DeliveryInbox(store: store, committed: { processor.notify() })
+    let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links, now: options.now)
     let address = config.server.listen
     let onListening = options.onListening
     return Application(
@@ -42,6 +44,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trestle"),
         services: [
             StoreService(store: store, logger: logger),
+            processor,
             MirrorRefreshService(mirrors: mirrors, interval: config.mirrors.refreshInterval, logger: logger),
         ],
         onServerRunning: { channel in
@@ -60,15 +63,16 @@ public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logg
     try await app.runService()
 }
 
-func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, links: LinkBase,
+func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, inbox: DeliveryInbox, links: LinkBase,
                  now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
-    router.add(middleware: ErrorMiddleware(maxBodyBytes: config.server.maxBodyBytes))
-    router.add(middleware: BodyLimitMiddleware(maxBodyBytes: config.server.maxBodyBytes))
+    router.add(middleware: ErrorMiddleware(server: config.server))
+    router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
-                                          openPaths: [HealthRoute.path]))
+                                          openPaths: [HealthRoute.path, WebhookRoutes.gitlabPath]))
     HealthRoute.register(on: router)
     WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, now: now).register(on: router)
+    WebhookRoutes(config: config, inbox: inbox, store: store, now: now).register(on: router)
     return router
 }
 

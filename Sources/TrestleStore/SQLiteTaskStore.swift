@@ -106,6 +106,30 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt] {
+        try await write("record \(deliveries.count) webhook deliveries") { db in
+            try deliveries.map { try SQLiteDeliveryRows.record($0, db: db) }
+        }
+    }
+
+    public func pendingDeliveries(limit: Int) async throws -> [StoredDelivery] {
+        try await read("read pending webhook deliveries") { db in try SQLiteDeliveryRows.pending(limit: limit, db: db) }
+    }
+
+    public func completeDeliveries(_ completions: [DeliveryCompletion], at time: Int64) async throws -> [DeliveryOutcome] {
+        try await write("complete \(completions.count) webhook deliveries") { db in
+            try completions.map { try SQLiteDeliveryRows.complete(id: $0.id, outcome: $0.outcome, tasks: $0.tasks, at: time, db: db) }
+        }
+    }
+
+    public func deliveries(limit: Int) async throws -> [DeliverySummary] {
+        try await read("read recent webhook deliveries") { db in try SQLiteDeliveryRows.recent(limit: limit, db: db) }
+    }
+
+    public func delivery(id: Int64) async throws -> StoredDelivery? {
+        try await read("read webhook delivery \(id)") { db in try SQLiteDeliveryRows.load(id: id, db: db) }
+    }
+
     public func task(workflow: String, taskID: Int64) async throws -> TaskRecord? {
         try await read("read task \(taskID) of \(workflow)") { db in
             guard let pk = try SQLiteTaskRows.primaryKey(workflow: workflow, taskID: taskID, db: db) else { return nil }

@@ -31,6 +31,22 @@ public protocol TaskStore: Sendable {
     /// jobs that passed stay passed, the earlier attempt stays visible.
     func restartTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord
 
+    /// Commits webhook deliveries in one transaction (group commit); a delivery whose dedupe key
+    /// was seen before is not stored again, and its receipt carries the earlier outcome.
+    func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt]
+
+    /// Deliveries committed but not processed yet, oldest first.
+    func pendingDeliveries(limit: Int) async throws -> [StoredDelivery]
+
+    /// Creates processed deliveries' tasks and records their outcomes, in one transaction; answers
+    /// each final outcome (duplicate builds and auto-cancels noted), in order.
+    func completeDeliveries(_ completions: [DeliveryCompletion], at time: Int64) async throws -> [DeliveryOutcome]
+
+    /// The newest deliveries first.
+    func deliveries(limit: Int) async throws -> [DeliverySummary]
+
+    func delivery(id: Int64) async throws -> StoredDelivery?
+
     func close() async throws
 }
 

@@ -12,6 +12,7 @@ enum TestServer {
     static let triggerToken = "trigger-token-0123456789"
     static let readToken = "read-token-0123456789"
     static let opsToken = "ops-token"
+    static let hookToken = "hook-secret-0123456789"
     /// `printf %s ops-token | sha256sum`, configured as token_sha256.
     static let opsTokenSHA256 = "d9310c002af91822beb0b3487d8b04f85bf6bf1f8a5496bff7d35fc7c5a29def"
 
@@ -26,17 +27,20 @@ enum TestServer {
     static func config(opsSHA256: String, remotes: [String: String] = [:]) throws -> TrestleConfig {
         let shared = try TestRemotes.shared.get()
         return try ConfigLoader.parse(yaml: fixture("server.yaml"), file: "server.yaml", environment: [
-            "TRIGGER_TOKEN": triggerToken, "READ_TOKEN": readToken, "OPS_TOKEN_SHA256": opsSHA256,
+            "TRIGGER_TOKEN": triggerToken, "READ_TOKEN": readToken, "OPS_TOKEN_SHA256": opsSHA256, "HOOK_TOKEN": hookToken,
             "VOTING_APP_URL": remotes["voting-app"] ?? shared.votingApp.url,
             "DYLIU_URL": remotes["dyliu"] ?? shared.dyliu.url,
         ])
     }
 
     /// Runs `body` against a live server, then removes its data dir. `remotes` replaces repo URLs by repo name.
+    /// `prepare` runs on the fresh data dir before the server starts (to leave state behind as a killed process would).
     static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:],
+                    prepare: (URL) async throws -> Void = { _ in },
                     _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dataDir) }
+        try await prepare(dataDir)
         var logger = Logger(label: "trestle-test")
         logger.logLevel = .warning
         let config = try config(opsSHA256: opsTokenSHA256, remotes: remotes)

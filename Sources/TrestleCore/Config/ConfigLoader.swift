@@ -56,7 +56,7 @@ public enum ConfigLoader {
     }
 
     private static func readServer(_ cursor: YAMLCursor?) -> ServerConfig? {
-        guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes"]) else { return nil }
+        guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes", "max_webhook_bytes"]) else { return nil }
         var listen = ListenAddress(host: "127.0.0.1", port: 8080)
         if let value = map.value("listen"), let text = value.string() {
             if let parsed = ListenAddress(parsing: text) {
@@ -76,7 +76,8 @@ public enum ConfigLoader {
             }
         }
         let maxBody = map.value("max_body_bytes")?.int(in: 1024...1_073_741_824) ?? defaultMaxBodyBytes
-        return ServerConfig(listen: listen, externalURL: externalURL, maxBodyBytes: maxBody)
+        let maxWebhook = map.value("max_webhook_bytes")?.int(in: 1024...1_073_741_824) ?? 10 << 20
+        return ServerConfig(listen: listen, externalURL: externalURL, maxBodyBytes: maxBody, maxWebhookBytes: maxWebhook)
     }
 
     private static func readStorage(_ cursor: YAMLCursor?, dataDir: String) -> StorageConfig {
@@ -254,11 +255,15 @@ public enum ConfigLoader {
         return targets
     }
 
+    private static let triggerKeys = ["events", "repo", "branches", "target_branches", "tags", "paths", "paths_ignore",
+                                      "skip_markers", "labels", "merge_request_actions", "drafts", "targets", "env",
+                                      "auto_cancel", "retry_phrase"]
+
     private static func readTriggers(_ cursor: YAMLCursor?, repoNames: Set<String>, targets: [TargetConfig]) -> [TriggerConfig] {
         guard let cursor else { return [] }
         let targetNames = Set(targets.map(\.name))
         return cursor.list().compactMap { item -> TriggerConfig? in
-            guard let map = item.mapping(allowed: ["events", "repo", "branches", "paths", "targets"]) else { return nil }
+            guard let map = item.mapping(allowed: triggerKeys) else { return nil }
             var events: [WebhookEvent] = []
             if let list = map.required("events", hint: "[push, merge_request]") {
                 events = list.list().compactMap { $0.oneOf(WebhookEvent.self) }
@@ -272,9 +277,34 @@ public enum ConfigLoader {
                 map.value("targets")?.problem("target '\(target)' is not a target of this workflow; use one of \(targets.map(\.name))")
             }
             guard let repo else { return nil }
-            return TriggerConfig(events: events, repo: repo, branches: map.stringList("branches"),
-                                 paths: map.stringList("paths"),
-                                 targets: triggerTargets.isEmpty ? targets.map(\.name) : triggerTargets)
+            var trigger = TriggerConfig(events: events, repo: repo,
+                                        targets: triggerTargets.isEmpty ? targets.map(\.name) : triggerTargets)
+            trigger.branches = patterns(map, "branches")
+            trigger.targetBranches = patterns(map, "target_branches")
+            trigger.tags = patterns(map, "tags")
+            trigger.paths = patterns(map, "paths")
+            trigger.pathsIgnore = patterns(map, "paths_ignore")
+            if map.value("skip_markers") != nil { trigger.skipMarkers = map.stringList("skip_markers") }
+            trigger.labels = map.stringList("labels")
+            if map.value("merge_request_actions") != nil { trigger.mergeRequestActions = map.stringList("merge_request_actions") }
+            trigger.drafts = map.value("drafts")?.bool() ?? false
+            trigger.autoCancel = map.value("auto_cancel")?.bool() ?? false
+            if let env = map.value("env") { trigger.env = validName(env, hint: "dev") }
+            if let phrase = map.optionalString("retry_phrase"), !phrase.isEmpty { trigger.retryPhrase = phrase }
+            return trigger
+        }
+    }
+
+    private static func patterns(_ map: YAMLMapping, _ key: String) -> [RefPattern] {
+        guard let value = map.value(key) else { return [] }
+        return value.list().compactMap { item in
+            guard let text = item.string() else { return nil }
+            do {
+                return try RefPattern(text)
+            } catch {
+                item.problem("\(error); write a glob such as release/* or a regex as re:^hotfix-[0-9]+$")
+                return nil
+            }
         }
     }
 

@@ -27,6 +27,15 @@ public struct TrestleConfig: Sendable {
     public func repo(named name: String) -> RepoConfig? {
         repos.first { $0.name == name }
     }
+
+    /// The repo a GitLab delivery is for: its `gitlab_project` is the project's path or numeric id
+    /// (a repo without one answers to its own name as the path).
+    public func repo(gitlabPath path: String?, id: Int?) -> RepoConfig? {
+        repos.first { repo in
+            let project = repo.gitlabProject ?? repo.name
+            return project == path || (id != nil && project == String(id!))
+        }
+    }
 }
 
 public struct ListenAddress: Sendable, Hashable, CustomStringConvertible {
@@ -70,12 +79,20 @@ public struct ServerConfig: Sendable {
     /// True when the file gave no external_url, so links follow the address actually bound.
     public var externalURLFollowsListen: Bool
     public var maxBodyBytes: Int
+    /// The webhook receiver's limit: GitLab's merge request and push payloads run larger than API bodies.
+    public var maxWebhookBytes: Int
 
-    public init(listen: ListenAddress, externalURL: String?, maxBodyBytes: Int) {
+    public init(listen: ListenAddress, externalURL: String?, maxBodyBytes: Int, maxWebhookBytes: Int = 10 << 20) {
         self.listen = listen
         self.externalURL = externalURL ?? "http://\(listen)"
         self.externalURLFollowsListen = externalURL == nil
         self.maxBodyBytes = maxBodyBytes
+        self.maxWebhookBytes = maxWebhookBytes
+    }
+
+    /// The body limit of a route, and the config key that sets it.
+    public func bodyLimit(forPath path: String) -> (bytes: Int, key: String) {
+        path.hasPrefix("/api/webhook/") ? (maxWebhookBytes, "server.max_webhook_bytes") : (maxBodyBytes, "server.max_body_bytes")
     }
 }
 
@@ -207,18 +224,43 @@ public enum WebhookEvent: String, Sendable, CaseIterable, Hashable {
     case note
 }
 
+/// One trigger rule of a workflow: which deliveries create a task, with which targets and env.
+/// Empty pattern lists match anything.
 public struct TriggerConfig: Sendable {
+    public static let defaultSkipMarkers = ["[skip ci]", "[ci skip]"]
+    public static let defaultMergeRequestActions = ["open", "reopen", "update"]
+    public static let defaultRetryPhrase = "/trestle retry"
+
     public var events: [WebhookEvent]
     public var repo: String
-    public var branches: [String]
-    public var paths: [String]
+    /// The pushed branch (pushes only).
+    public var branches: [RefPattern] = []
+    /// A merge request's target branch.
+    public var targetBranches: [RefPattern] = []
+    /// The pushed tag.
+    public var tags: [RefPattern] = []
+    /// At least one changed path must match one of these and none of `pathsIgnore`.
+    public var paths: [RefPattern] = []
+    public var pathsIgnore: [RefPattern] = []
+    /// A head commit message containing one of these (case-insensitive) creates no task.
+    public var skipMarkers: [String] = TriggerConfig.defaultSkipMarkers
+    /// A merge request must carry at least one of these labels.
+    public var labels: [String] = []
+    /// Merge request actions that build; `update` builds only when code changed.
+    public var mergeRequestActions: [String] = TriggerConfig.defaultMergeRequestActions
+    /// Whether draft merge requests build.
+    public var drafts = false
     public var targets: [String]
+    /// The env of the tasks; the workflow's env when nil.
+    public var env: String?
+    /// Cancel older created or running tasks of the workflow for the same branch or merge request.
+    public var autoCancel = false
+    /// A merge request comment containing this phrase re-triggers the merge request's build.
+    public var retryPhrase: String = TriggerConfig.defaultRetryPhrase
 
-    public init(events: [WebhookEvent], repo: String, branches: [String], paths: [String], targets: [String]) {
+    public init(events: [WebhookEvent], repo: String, targets: [String]) {
         self.events = events
         self.repo = repo
-        self.branches = branches
-        self.paths = paths
         self.targets = targets
     }
 }

@@ -80,6 +80,17 @@ struct YAMLCursor {
         return value
     }
 
+    func bool() -> Bool? {
+        guard let text = string() else { return nil }
+        switch text.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            problem("'\(text)' is not true or false")
+            return nil
+        }
+    }
+
     func list() -> [YAMLCursor] {
         guard let sequence = node.sequence else {
             problem("expected a list; write [a, b] or one '- item' per line")

@@ -9,12 +9,14 @@ enum APIError: Error {
     case forbidden(token: String, scope: Scope)
     /// Bad query or path parameter: seed 000's 400 body.
     case paramIllegal(String)
-    case bodyTooLarge(limit: Int)
+    case bodyTooLarge(limit: Int, key: String)
     case routeNotFound(String)
     /// A failed create, restart or cancel: seed 000's `code` body.
     case operation(SeedOperation, TaskOperationFailure)
     /// A failure of ours (store, disk): logged in full, answered without internals.
     case internalFailure(SeedOperation?, String)
+    /// A webhook delivery refused: `{"status":"rejected","reason":…}` (GitLab shows the body in its hook log).
+    case webhookRejected(HTTPResponse.Status, String)
 
     var status: HTTPResponse.Status {
         switch self {
@@ -28,6 +30,7 @@ enum APIError: Error {
         case .operation(_, .invalidRequest): .badRequest
         case .operation(_, .sourceUnavailable): .badGateway
         case .internalFailure: .internalServerError
+        case .webhookRejected(let status, _): status
         }
     }
 
@@ -37,10 +40,11 @@ enum APIError: Error {
         case .authFailed: "missing or unknown API token; send Authorization: Bearer <token> or X-Auth-Token"
         case .forbidden(let token, let scope): "token '\(token)' lacks the '\(scope.rawValue)' scope this request needs"
         case .paramIllegal(let reason): reason
-        case .bodyTooLarge(let limit): "request body exceeds server.max_body_bytes (\(limit) bytes)"
+        case .bodyTooLarge(let limit, let key): "request body exceeds \(key) (\(limit) bytes)"
         case .routeNotFound(let path): "no route for \(path)"
         case .operation(_, let failure): failure.description
         case .internalFailure(_, let reason): reason
+        case .webhookRejected(_, let reason): reason
         }
     }
 
@@ -57,19 +61,22 @@ enum APIError: Error {
             .operation(code: operation.code, description: "internal error; the server log has the details",
                        message: operation.message)
         case .internalFailure(nil, _): .result(500, "internal error!")
+        case .webhookRejected(_, let reason): .webhook(reason)
         }
     }
 }
 
-/// The two error shapes of seed 000.
+/// The two error shapes of seed 000, and the webhook receiver's.
 enum SeedErrorBody: Encodable {
     /// `{"resultCode":401,"errorMsg":"auth failed!"}`
     case result(Int, String)
     /// `{"code":6163,"description":…,"extra":{},"message":…,"type":"error"}`
     case operation(code: Int, description: String, message: String)
+    /// `{"status":"rejected","reason":…}` for the webhook receiver.
+    case webhook(String)
 
     private enum Keys: String, CodingKey {
-        case resultCode, errorMsg, code, description, extra, message, type
+        case resultCode, errorMsg, code, description, extra, message, type, status, reason
     }
 
     private struct Empty: Encodable {}
@@ -86,6 +93,9 @@ enum SeedErrorBody: Encodable {
             try container.encode(Empty(), forKey: .extra)
             try container.encode(message, forKey: .message)
             try container.encode("error", forKey: .type)
+        case .webhook(let reason):
+            try container.encode("rejected", forKey: .status)
+            try container.encode(reason, forKey: .reason)
         }
     }
 }

@@ -8,8 +8,7 @@ import TrestleCore
 struct ErrorMiddleware: RouterMiddleware {
     typealias Context = TrestleRequestContext
 
-
-    let maxBodyBytes: Int
+    let server: ServerConfig
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         do {
@@ -19,7 +18,8 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             return respond(apiError(for: error, request: request), request: request, context: context)
         } catch is NIOTooManyBytesError {
-            return respond(.bodyTooLarge(limit: maxBodyBytes), request: request, context: context)
+            let limit = server.bodyLimit(forPath: request.uri.path)
+            return respond(.bodyTooLarge(limit: limit.bytes, key: limit.key), request: request, context: context)
         } catch {
             return respond(.internalFailure(nil, "\(error)"), request: request, context: context)
         }
@@ -28,7 +28,8 @@ struct ErrorMiddleware: RouterMiddleware {
     private func apiError(for error: HTTPError, request: Request) -> APIError {
         switch error.status {
         case .notFound, .methodNotAllowed: .routeNotFound("\(request.method) \(request.uri.path)")
-        case .contentTooLarge: .bodyTooLarge(limit: maxBodyBytes)
+        case .contentTooLarge: .bodyTooLarge(limit: server.bodyLimit(forPath: request.uri.path).bytes,
+                                             key: server.bodyLimit(forPath: request.uri.path).key)
         case .badRequest: .paramIllegal(error.body ?? "bad request")
         default: .internalFailure(nil, "\(error)")
         }

@@ -8,4 +8,12 @@ enum HeaderName {
     static let reason = HTTPField.Name("X-Trestle-Reason")!
     /// `cli` when the trestle CLI sends the request.
     static let client = HTTPField.Name("X-Trestle-Client")!
+    static let gitlabToken = HTTPField.Name("X-Gitlab-Token")!
+    static let gitlabEvent = HTTPField.Name("X-Gitlab-Event")!
+    static let gitlabEventUUID = HTTPField.Name("X-Gitlab-Event-UUID")!
+    static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
+    /// The delivery headers kept with each webhook delivery (never the token).
+    static let keptWebhookHeaders = [
+        "X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Gitlab-Webhook-UUID", "Idempotency-Key", "X-Gitlab-Instance", "User-Agent",
+    ]
 }

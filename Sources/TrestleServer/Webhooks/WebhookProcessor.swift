@@ -1,0 +1,173 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import TrestleCore
+import TrestleGit
+import TrestleStore
+
+/// Processes committed webhook deliveries after their 2xx: decodes them, matches trigger rules,
+/// finds changed paths where a rule filters paths, and creates tasks. On start it first processes
+/// whatever a previous process committed and did not finish, so a delivery is never lost.
+final class WebhookProcessor: Service, Sendable {
+    private let config: TrestleConfig
+    private let store: any TaskStore
+    private let mirrors: MirrorSet
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+
+    init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
+         now: @escaping @Sendable () -> Int64) {
+        self.config = config
+        self.store = store
+        self.mirrors = mirrors
+        self.logger = logger
+        self.now = now
+        (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells the processor that deliveries were committed.
+    func notify() {
+        ring.yield()
+    }
+
+    func run() async throws {
+        let ring = self.ring
+        await withGracefulShutdownHandler {
+            await processPending()
+            for await _ in doorbell {
+                await processPending()
+            }
+        } onGracefulShutdown: {
+            ring.finish()
+        }
+    }
+
+    /// Processes every pending delivery, oldest first, until none is left.
+    func processPending() async {
+        while true {
+            let batch: [StoredDelivery]
+            do {
+                batch = try await store.pendingDeliveries(limit: 64)
+            } catch {
+                logger.error("cannot read pending webhook deliveries", metadata: ["reason": "\(error)"])
+                return
+            }
+            guard !batch.isEmpty else { return }
+            var completions: [DeliveryCompletion] = []
+            for delivery in batch {
+                let (outcome, tasks) = await plan(delivery)
+                completions.append(DeliveryCompletion(id: delivery.id, outcome: outcome, tasks: tasks))
+            }
+            await complete(completions)
+        }
+    }
+
+    /// One transaction for the batch; if it fails, each delivery alone, so one broken delivery
+    /// is marked failed instead of stalling the inbox.
+    private func complete(_ completions: [DeliveryCompletion]) async {
+        do {
+            let outcomes = try await store.completeDeliveries(completions, at: now())
+            for (completion, outcome) in zip(completions, outcomes) { log(completion.id, outcome) }
+            return
+        } catch {
+            logger.warning("completing \(completions.count) deliveries at once failed; completing them one by one",
+                           metadata: ["reason": "\(error)"])
+        }
+        for completion in completions {
+            do {
+                log(completion.id, try await store.completeDeliveries([completion], at: now())[0])
+            } catch {
+                logger.error("cannot record the outcome of webhook delivery \(completion.id)", metadata: ["reason": "\(error)"])
+                let failed = DeliveryCompletion(id: completion.id,
+                                                outcome: DeliveryOutcome(state: .failed, reason: "could not create its tasks: \(error)"),
+                                                tasks: [])
+                _ = try? await store.completeDeliveries([failed], at: now())
+            }
+        }
+    }
+
+    private func log(_ id: Int64, _ outcome: DeliveryOutcome) {
+        logger.info("webhook delivery processed", metadata: [
+            "delivery": "\(id)", "state": "\(outcome.state.rawValue)", "reason": "\(outcome.reason)",
+            "tasks": "\(outcome.tasks.map { "\($0.workflow)#\($0.taskID)" }.joined(separator: ","))",
+        ])
+    }
+
+    /// The delivery's outcome and tasks; every refusal is an outcome with its reason.
+    private func plan(_ stored: StoredDelivery) async -> (DeliveryOutcome, [PlannedWebhookTask]) {
+        let delivery = stored.delivery
+        let body = Data(delivery.body)
+        let objectKind = delivery.eventHeader.isEmpty ? (try? JSONDecoder().decode(GitLabRouting.self, from: body).objectKind) : nil
+        guard let event = GitLabEvents.event(header: delivery.eventHeader.isEmpty ? nil : delivery.eventHeader,
+                                             objectKind: objectKind) else {
+            return (DeliveryOutcome(state: .ignored, reason: "ignored: Trestle does not act on '\(delivery.eventHeader)' events"), [])
+        }
+        var facts: WebhookFacts
+        do {
+            facts = try GitLabEvents.facts(event: event, repo: delivery.repo, body: body)
+        } catch {
+            if event == .note {
+                return (DeliveryOutcome(state: .ignored, reason: "ignored: \(error)"), [])
+            }
+            return (DeliveryOutcome(state: .failed, reason: "bad payload: \(error)"), [])
+        }
+        var decisions = TriggerMatcher.decide(facts, config: config)
+        if TriggerMatcher.needsPaths(decisions) {
+            do {
+                facts.changedPaths = try await changedPaths(facts)
+            } catch {
+                return (DeliveryOutcome(state: .failed, reason: "cannot find the changed paths for the rules' path filters: \(error)",
+                                        decisions: decisions), [])
+            }
+            decisions = TriggerMatcher.decide(facts, config: config)
+        }
+        let matched = decisions.filter { $0.verdict == .matched }
+        guard !matched.isEmpty else {
+            let reasons = Array(Set(decisions.map(\.reason))).sorted()
+            let reason = decisions.isEmpty ? "no trigger rules are configured" : reasons.joined(separator: "; ")
+            return (DeliveryOutcome(state: .ignored, reason: "ignored: \(reason)", decisions: decisions), [])
+        }
+        let time = now()
+        let tasks = matched.compactMap { decision -> PlannedWebhookTask? in
+            guard let workflow = config.workflow(named: decision.workflow) else { return nil }
+            let trigger = workflow.triggers[decision.trigger]
+            guard let task = WebhookTaskPlanner.newTask(facts, workflow: workflow, trigger: trigger,
+                                                        deliveryID: stored.id, time: time) else { return nil }
+            return PlannedWebhookTask(task: task, coalescingKey: event == .note ? nil : WebhookTaskPlanner.coalescingKey(facts),
+                                      subject: facts.buildSubject, autoCancel: trigger.autoCancel)
+        }
+        // Two rules of one workflow matching one delivery make one task.
+        var seen = Set<String>()
+        let unique = tasks.filter { seen.insert($0.task.workflow).inserted }
+        let reason = matched.map { "\($0.workflow): \($0.reason)" }.joined(separator: "; ")
+        return (DeliveryOutcome(state: .created, reason: reason, decisions: decisions), unique)
+    }
+
+    /// From the payload when it lists every commit of a push; otherwise from a diff in the fetched mirror.
+    private func changedPaths(_ facts: WebhookFacts) async throws -> [String] {
+        if facts.event == .push, facts.beforeCommit != nil, let listed = facts.listedPaths {
+            return listed
+        }
+        guard let mirror = mirrors[facts.repo], let head = facts.headCommit else {
+            throw WebhookPayloadError("repo '\(facts.repo)' has no mirror to diff in")
+        }
+        try await mirror.sync()
+        let baseBranch: String? = facts.mergeRequest?.targetBranch
+            ?? (facts.beforeCommit == nil ? facts.defaultBranch ?? "main" : nil)
+        var baseTip: CommitID?
+        if let baseBranch {
+            baseTip = try? await mirror.resolve(name: baseBranch, fetchIfUnknown: false)
+        }
+        let before = facts.beforeCommit
+        let tip = baseTip
+        return try await mirror.repository.run { handle in
+            var base = before
+            if base == nil, let tip {
+                base = try handle.mergeBase(tip, head)
+            }
+            return try handle.changedPaths(from: base, to: head).flatMap(\.touchedPaths)
+        }
+    }
+}

@@ -1,0 +1,160 @@
+import Crypto
+import Foundation
+import HTTPTypes
+import Hummingbird
+import TrestleCore
+import TrestleStore
+
+/// The GitLab webhook receiver and the deliveries it has seen.
+///
+/// A delivery is authenticated, routed to its repo and committed to the store before the 2xx;
+/// everything else (full decoding, rule matching, diffs, task creation) happens afterwards in the
+/// `WebhookProcessor`. GitLab gives a receiver 10 seconds and disables hooks that keep failing,
+/// so an event Trestle does not act on is answered 2xx with the reason, never an error.
+struct WebhookRoutes: Sendable {
+    static let gitlabPath = "/api/webhook/gitlab"
+    static let listLimit = 100
+
+    let config: TrestleConfig
+    let inbox: DeliveryInbox
+    let store: any TaskStore
+    let now: @Sendable () -> Int64
+    /// SHA-256 of each repo's webhook secret, by repo name: compared in constant time.
+    private let secretDigests: [String: [UInt8]]
+
+    init(config: TrestleConfig, inbox: DeliveryInbox, store: any TaskStore, now: @escaping @Sendable () -> Int64) {
+        self.config = config
+        self.inbox = inbox
+        self.store = store
+        self.now = now
+        var digests: [String: [UInt8]] = [:]
+        for repo in config.repos {
+            if let secret = repo.webhookToken { digests[repo.name] = Array(SHA256.hash(data: Array(secret.value.utf8))) }
+        }
+        secretDigests = digests
+    }
+
+    func register(on router: Router<TrestleRequestContext>) {
+        router.post("api/webhook/gitlab", use: receive)
+        router.get("api/webhook/deliveries", use: list)
+        router.get("api/webhook/deliveries/:id", use: explain)
+    }
+
+    @Sendable func receive(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        let body = try await RequestBodyReader.collect(request, limit: config.server.maxWebhookBytes)
+        let routing: GitLabRouting
+        do {
+            routing = try JSONDecoder().decode(GitLabRouting.self, from: body)
+        } catch {
+            throw APIError.webhookRejected(.badRequest, "the body is not a JSON object (\(RequestBodyReader.describe(error)))")
+        }
+        let path = routing.project?.pathWithNamespace
+        let projectID = routing.project?.id
+        guard path != nil || projectID != nil else {
+            throw APIError.webhookRejected(.badRequest, "project.path_with_namespace is missing: send a GitLab webhook payload")
+        }
+        guard let repo = config.repo(gitlabPath: path, id: projectID) else {
+            let named = path.map { "'\($0.prefix(200))'" } ?? "id \(projectID!)"
+            throw APIError.webhookRejected(.notFound, "no configured repo has gitlab_project \(named); add it under repos")
+        }
+        guard let secret = secretDigests[repo.name] else {
+            throw APIError.webhookRejected(.unauthorized, "repo '\(repo.name)' has no webhook_token configured; set one and give GitLab the same secret")
+        }
+        guard let presented = request.headers[HeaderName.gitlabToken],
+              TokenAuthenticator.constantTimeEqual(Array(SHA256.hash(data: Array(presented.utf8))), secret) else {
+            throw APIError.webhookRejected(.unauthorized, "missing or wrong X-Gitlab-Token for repo '\(repo.name)'")
+        }
+        let eventHeader = request.headers[HeaderName.gitlabEvent] ?? ""
+        guard let event = GitLabEvents.event(header: eventHeader.isEmpty ? nil : eventHeader, objectKind: routing.objectKind) else {
+            let reason = "ignored: Trestle does not act on '\(eventHeader.isEmpty ? routing.objectKind ?? "unnamed" : eventHeader)' events"
+            return JSONResponse.make(ReceiptView(status: "ignored", reason: reason))
+        }
+        let missing = routing.missingFields(for: event)
+        guard missing.isEmpty else {
+            throw APIError.webhookRejected(.badRequest, "the \(event.rawValue) payload lacks \(missing.joined(separator: ", "))")
+        }
+        let delivery = NewDelivery(dedupeKey: Self.dedupeKey(request, body: body), eventHeader: eventHeader, repo: repo.name,
+                                   receivedTime: now(), headers: Self.keptHeaders(request), body: Array(body))
+        let receipt: DeliveryReceipt
+        do {
+            receipt = try await inbox.record(delivery)
+        } catch {
+            // 5xx: GitLab retries, and nothing was acknowledged that is not stored.
+            throw APIError.internalFailure(nil, "cannot store webhook delivery for repo '\(repo.name)': \(error)")
+        }
+        guard let earlier = receipt.duplicateOf else {
+            return Self.accepted(receipt.id)
+        }
+        return JSONResponse.make(ReceiptView(status: "duplicate", reason: "already received as delivery \(receipt.id); nothing new was created",
+                                             delivery_id: receipt.id, outcome: OutcomeView(earlier)))
+    }
+
+    @Sendable func list(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        let limit = request.uri.queryParameters["limit"].flatMap { Int(String($0)) } ?? 50
+        guard (1...Self.listLimit).contains(limit) else {
+            throw APIError.paramIllegal("limit must be a whole number from 1 to \(Self.listLimit)")
+        }
+        let deliveries = try await storeCall { try await store.deliveries(limit: limit) }
+        return JSONResponse.make(deliveries.map(DeliveryView.init))
+    }
+
+    @Sendable func explain(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        try requireAdmin(context)
+        let text = context.parameters.get("id") ?? ""
+        guard let id = Int64(text), id > 0 else {
+            throw APIError.paramIllegal("delivery id '\(text.prefix(40))' is not a positive whole number")
+        }
+        guard let stored = try await storeCall({ try await store.delivery(id: id) }) else {
+            throw APIError.routeNotFound("webhook delivery \(id)")
+        }
+        return JSONResponse.make(DeliveryView(stored))
+    }
+
+    private func requireAdmin(_ context: TrestleRequestContext) throws {
+        guard let token = context.token, token.allows(.admin) else {
+            throw APIError.forbidden(token: context.token?.name ?? "anonymous", scope: .admin)
+        }
+    }
+
+    private func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
+        do {
+            return try await body()
+        } catch {
+            throw APIError.internalFailure(nil, "\(error)")
+        }
+    }
+
+    /// `Idempotency-Key` (GitLab re-sends with the same one); else the event UUID with the body's hash;
+    /// else the body's hash alone.
+    static func dedupeKey(_ request: Request, body: Data) -> String {
+        if let key = request.headers[HeaderName.idempotencyKey], !key.isEmpty {
+            return "key:" + key.prefix(200)
+        }
+        let hex = Array("0123456789abcdef".utf8)
+        let digest = String(decoding: SHA256.hash(data: body).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
+        if let uuid = request.headers[HeaderName.gitlabEventUUID], !uuid.isEmpty {
+            return "uuid:\(uuid.prefix(200)):\(digest)"
+        }
+        return "body:\(digest)"
+    }
+
+    static func keptHeaders(_ request: Request) -> [String: String] {
+        var kept: [String: String] = [:]
+        for (name, field) in keptFields {
+            if let value = request.headers[field] {
+                kept[name] = value.utf8.count <= 500 ? value : String(value.prefix(500))
+            }
+        }
+        return kept
+    }
+
+    private static let keptFields = HeaderName.keptWebhookHeaders.compactMap { name in HTTPField.Name(name).map { (name, $0) } }
+
+    /// The hot path's answer, without an encoder: `{"delivery_id":N,"reason":…,"status":"accepted"}`.
+    static func accepted(_ id: Int64) -> Response {
+        let text = #"{"delivery_id":\#(id),"reason":"stored; tasks are created from it shortly","status":"accepted"}"#
+        return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+}

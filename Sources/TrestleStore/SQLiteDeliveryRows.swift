@@ -1,0 +1,156 @@
+import Foundation
+import GRDB
+import TrestleCore
+
+/// The SQL of the webhook inbox, inside a caller's transaction.
+enum SQLiteDeliveryRows {
+    /// Inserts the delivery, or answers the earlier one with the same dedupe key.
+    static func record(_ delivery: NewDelivery, db: Database) throws -> DeliveryReceipt {
+        if let id = try Int64.fetchOne(db.cachedStatement(sql: """
+            INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body, state, outcome)
+            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
+            ON CONFLICT (dedupe_key) DO NOTHING
+            RETURNING id
+            """), arguments: [delivery.dedupeKey, delivery.eventHeader, delivery.repo, delivery.receivedTime,
+                              jsonObject(delivery.headers), Data(delivery.body), pendingOutcome]) {
+            return DeliveryReceipt(id: id, duplicateOf: nil)
+        }
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT id, outcome FROM webhook_deliveries WHERE dedupe_key = ?
+            """), arguments: [delivery.dedupeKey]) else {
+            throw StoreError(operation: "record a webhook delivery", detail: "dedupe key conflict without a row")
+        }
+        return DeliveryReceipt(id: row["id"], duplicateOf: try outcome(row["outcome"]))
+    }
+
+    static func pending(limit: Int, db: Database) throws -> [StoredDelivery] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, dedupe_key, event, repo, received_time, headers, body, outcome
+            FROM webhook_deliveries WHERE state = 'pending' ORDER BY id LIMIT ?
+            """, arguments: [limit]).map(stored)
+    }
+
+    static func load(id: Int64, db: Database) throws -> StoredDelivery? {
+        try Row.fetchOne(db, sql: """
+            SELECT id, dedupe_key, event, repo, received_time, headers, body, outcome
+            FROM webhook_deliveries WHERE id = ?
+            """, arguments: [id]).map(stored)
+    }
+
+    static func recent(limit: Int, db: Database) throws -> [DeliverySummary] {
+        try Row.fetchAll(db, sql: """
+            SELECT id, dedupe_key, event, repo, received_time, processed_time, outcome
+            FROM webhook_deliveries ORDER BY id DESC LIMIT ?
+            """, arguments: [limit]).map { row in
+            DeliverySummary(id: row["id"], eventHeader: row["event"], repo: row["repo"], dedupeKey: row["dedupe_key"],
+                            receivedTime: row["received_time"], processedTime: row["processed_time"],
+                            outcome: try outcome(row["outcome"]))
+        }
+    }
+
+    /// Creates the planned tasks (one per workflow and coalescing key), applies auto-cancel, and
+    /// records the delivery's final outcome, all in the caller's transaction.
+    static func complete(id: Int64, outcome planned: DeliveryOutcome, tasks: [PlannedWebhookTask], at time: Int64,
+                         db: Database) throws -> DeliveryOutcome {
+        var outcome = planned
+        var notes: [String] = []
+        for plan in tasks {
+            if let key = plan.coalescingKey, let earlier = try Row.fetchOne(db, sql: """
+                SELECT b.delivery_id, t.task_id FROM webhook_builds b JOIN tasks t ON t.id = b.task_pk
+                WHERE b.coalescing_key = ? AND b.workflow = ?
+                """, arguments: [key, plan.task.workflow]) {
+                let deliveryID: Int64 = earlier["delivery_id"]
+                let taskID: Int64 = earlier["task_id"]
+                notes.append("workflow '\(plan.task.workflow)': same build as delivery \(deliveryID) (task \(taskID)); no new task")
+                continue
+            }
+            let pk = try SQLiteTaskRows.insert(plan.task, db: db)
+            let taskID = try Int64.fetchOne(db, sql: "SELECT task_id FROM tasks WHERE id = ?", arguments: [pk]) ?? 0
+            if let key = plan.coalescingKey {
+                try db.execute(sql: """
+                    INSERT INTO webhook_builds (coalescing_key, workflow, delivery_id, task_pk) VALUES (?, ?, ?, ?)
+                    """, arguments: [key, plan.task.workflow, id, pk])
+            }
+            if plan.autoCancel {
+                let older = try Row.fetchAll(db, sql: """
+                    SELECT t.task_id FROM webhook_subjects s JOIN tasks t ON t.id = s.task_pk
+                    WHERE s.workflow = ? AND s.subject = ? AND t.status IN ('created', 'running')
+                    """, arguments: [plan.task.workflow, plan.subject])
+                for row in older {
+                    let olderID: Int64 = row["task_id"]
+                    _ = try SQLiteTaskRows.cancel(workflow: plan.task.workflow, taskID: olderID,
+                                                  by: TaskTrigger(kind: .webhook, by: "auto_cancel by delivery \(id)"),
+                                                  at: time, db: db)
+                    notes.append("workflow '\(plan.task.workflow)': cancelled older task \(olderID) of \(plan.subject) (auto_cancel)")
+                }
+            }
+            try db.execute(sql: "INSERT INTO webhook_subjects (workflow, subject, task_pk) VALUES (?, ?, ?)",
+                           arguments: [plan.task.workflow, plan.subject, pk])
+            outcome.tasks.append(CreatedTaskRef(workflow: plan.task.workflow, taskID: taskID))
+        }
+        if !tasks.isEmpty {
+            if outcome.tasks.isEmpty {
+                outcome.state = .ignored
+                outcome.reason = "duplicate build: " + notes.joined(separator: "; ")
+            } else if !notes.isEmpty {
+                outcome.reason += "; " + notes.joined(separator: "; ")
+            }
+        }
+        try db.execute(sql: """
+            UPDATE webhook_deliveries SET state = ?, outcome = ?, processed_time = ? WHERE id = ?
+            """, arguments: [outcome.state.rawValue, try json(outcome), time, id])
+        return outcome
+    }
+
+    private static let pendingOutcome: String = (try? json(DeliveryOutcome.pending)) ?? "{}"
+
+    /// A flat string map as a JSON object, without a JSONEncoder per delivery on the ingest path.
+    static func jsonObject(_ map: [String: String]) -> String {
+        var text = "{"
+        for (index, key) in map.keys.sorted().enumerated() {
+            if index > 0 { text += "," }
+            text += quoted(key) + ":" + quoted(map[key]!)
+        }
+        return text + "}"
+    }
+
+    private static func quoted(_ text: String) -> String {
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            return "\"" + text + "\""
+        }
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
+            default: out.unicodeScalars.append(scalar)
+            }
+        }
+        return out + "\""
+    }
+
+    private static func stored(_ row: Row) throws -> StoredDelivery {
+        let headersText: String = row["headers"]
+        let headers = try JSONDecoder().decode([String: String].self, from: Data(headersText.utf8))
+        let body: Data = row["body"]
+        return StoredDelivery(
+            id: row["id"],
+            delivery: NewDelivery(dedupeKey: row["dedupe_key"], eventHeader: row["event"], repo: row["repo"],
+                                  receivedTime: row["received_time"], headers: headers, body: [UInt8](body)),
+            outcome: try outcome(row["outcome"]))
+    }
+
+    private static func outcome(_ text: String) throws -> DeliveryOutcome {
+        try JSONDecoder().decode(DeliveryOutcome.self, from: Data(text.utf8))
+    }
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}
