@@ -5,22 +5,19 @@ import TrestleCore
 /// The SQL of the webhook inbox, inside a caller's transaction.
 enum SQLiteDeliveryRows {
     /// Inserts the delivery, or answers the earlier one with the same dedupe key.
+    /// Looked up first, inside the writer's transaction, so a repeat consumes no delivery id.
     static func record(_ delivery: NewDelivery, db: Database) throws -> DeliveryReceipt {
-        if let id = try Int64.fetchOne(db.cachedStatement(sql: """
+        if let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT id, outcome FROM webhook_deliveries WHERE dedupe_key = ?
+            """), arguments: [delivery.dedupeKey]) {
+            return DeliveryReceipt(id: row["id"], duplicateOf: try outcome(row["outcome"]))
+        }
+        try db.cachedStatement(sql: """
             INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body, state, outcome)
             VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
-            ON CONFLICT (dedupe_key) DO NOTHING
-            RETURNING id
-            """), arguments: [delivery.dedupeKey, delivery.eventHeader, delivery.repo, delivery.receivedTime,
-                              jsonObject(delivery.headers), Data(delivery.body), pendingOutcome]) {
-            return DeliveryReceipt(id: id, duplicateOf: nil)
-        }
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, outcome FROM webhook_deliveries WHERE dedupe_key = ?
-            """), arguments: [delivery.dedupeKey]) else {
-            throw StoreError(operation: "record a webhook delivery", detail: "dedupe key conflict without a row")
-        }
-        return DeliveryReceipt(id: row["id"], duplicateOf: try outcome(row["outcome"]))
+            """).execute(arguments: [delivery.dedupeKey, delivery.eventHeader, delivery.repo, delivery.receivedTime,
+                                     jsonObject(delivery.headers), Data(delivery.body), pendingOutcome])
+        return DeliveryReceipt(id: db.lastInsertedRowID, duplicateOf: nil)
     }
 
     static func pending(limit: Int, db: Database) throws -> [StoredDelivery] {

@@ -27,7 +27,7 @@ struct TriggerMatcherTests {
         facts.changedPaths = ["docs/voting.md", "README.md"]
         let decision = WebhookSample.decide(facts, trigger)
         #expect(decision.verdict == .skipped)
-        #expect(decision.reason.contains("no changed path match the rule's paths (vote/**)"))
+        #expect(decision.reason.contains("no changed path matches the rule's paths (vote/**)"))
         #expect(decision.reason.contains("docs/voting.md"))
         facts.changedPaths = ["vote/README.md"]
         #expect(WebhookSample.decide(facts, trigger).verdict == .skipped, "ignored paths never count")

@@ -97,7 +97,7 @@ struct WebhookReceiverTests {
     }
 
     @Test("ignored deliveries answer 2xx and say why in the deliveries list", arguments: [
-        ("push-docs-only", "Push Hook", "no changed path match the rule's paths (vote/**)"),
+        ("push-docs-only", "Push Hook", "no changed path matches the rule's paths (vote/**)"),
         ("push-skip-ci", "Push Hook", "contains '[skip ci]'"),
         ("push-branch-deleted", "Push Hook", "was deleted: nothing to build"),
         ("merge-request-update-metadata", "Merge Request Hook", "without new commits"),

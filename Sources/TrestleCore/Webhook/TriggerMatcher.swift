@@ -79,8 +79,8 @@ public enum TriggerMatcher {
         let selected = trigger.paths.isEmpty ? relevant : relevant.filter { path in trigger.paths.contains { $0.matches(path) } }
         guard let first = selected.first else {
             let shown = changed.prefix(5).joined(separator: ", ") + (changed.count > 5 ? ", … (\(changed.count) in all)" : "")
-            let filters = trigger.paths.isEmpty ? "" : " match the rule's paths (\(list(trigger.paths)))"
-            let ignored = trigger.pathsIgnore.isEmpty ? "" : " outside paths_ignore (\(list(trigger.pathsIgnore)))"
+            let filters = trigger.paths.isEmpty ? "" : " matches the rule's paths (\(list(trigger.paths)))"
+            let ignored = trigger.pathsIgnore.isEmpty ? "" : " \(trigger.paths.isEmpty ? "lies" : "and lies") outside paths_ignore (\(list(trigger.pathsIgnore)))"
             return skip("no changed path\(filters)\(ignored); changed: \(changed.isEmpty ? "nothing" : shown)")
         }
         return (.matched, "matched \(describe(facts)); \(selected.count) of \(changed.count) changed paths pass the filters, e.g. \(first)")
