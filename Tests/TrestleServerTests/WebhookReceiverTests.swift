@@ -204,3 +204,67 @@ struct WebhookReceiverTests {
         }
     }
 }
+
+@Suite("Webhook payloads that are broken on purpose")
+struct WebhookMutationTests {
+    /// A small deterministic generator, so a failure names a reproducible case.
+    struct SplitMix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    /// Truncations, wrong types and random byte flips of a push that touches no built path, so no
+    /// variant may legitimately create a task.
+    static func variants() throws -> [String] {
+        let original = try WebhookReceiverTests.sample("push-docs-only")
+        let bytes = Array(original.utf8)
+        var variants: [String] = []
+        for cut in stride(from: 0, to: bytes.count, by: 97) {
+            variants.append(String(decoding: bytes[..<cut], as: UTF8.self))
+        }
+        for (field, wrong) in [("\"ref\": \"refs/heads/main\"", "\"ref\": 12"), ("\"after\": \"", "\"after\": [\""),
+                               ("\"commits\": [", "\"commits\": {\"x\": ["), ("\"total_commits_count\": 1", "\"total_commits_count\": \"one\""),
+                               ("\"project\": {", "\"project\": [{"), ("\"path_with_namespace\": \"demo/voting-app\"", "\"path_with_namespace\": null")] {
+            variants.append(original.replacingOccurrences(of: field, with: wrong))
+        }
+        var generator = SplitMix(state: 2026)
+        for _ in 0..<150 {
+            var mutated = bytes
+            for _ in 0..<Int.random(in: 1...6, using: &generator) {
+                mutated[Int.random(in: 0..<mutated.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator)
+            }
+            variants.append(String(decoding: mutated, as: UTF8.self))
+        }
+        return variants
+    }
+
+    @Test("truncated, wrong-typed and randomly mutated payloads never crash the server and never create a task")
+    func mutatedPayloads() async throws {
+        let variants = try Self.variants()
+        try await TestServer.run { client in
+            for (index, body) in variants.enumerated() {
+                let response = try await WebhookReceiverTests.send(client, body, key: "mutation-\(index)")
+                #expect([.ok, .badRequest, .notFound, .unauthorized].contains(response.status), "variant \(index): \(response.status)")
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true, "variant \(index)")
+            }
+            #expect(try await client.call(.get, "/healthz", token: nil).status == .ok)
+            let deadline = ContinuousClock.now + .seconds(30)
+            var deliveries: [[String: Any]] = []
+            repeat {
+                deliveries = try await client.call(.get, "/api/webhook/deliveries?limit=100", token: TestServer.opsToken).array()
+                if !deliveries.contains(where: { $0["state"] as? String == "pending" }) { break }
+                try await Task.sleep(for: .milliseconds(50))
+            } while ContinuousClock.now < deadline
+            #expect(!deliveries.isEmpty)
+            #expect(!deliveries.contains { $0["state"] as? String == "created" })
+            #expect(!deliveries.contains { $0["state"] as? String == "pending" })
+            #expect(try await client.call(.get, "/api/directory/workflowTask?commitId=2b3c4d5e").array().isEmpty)
+        }
+    }
+}

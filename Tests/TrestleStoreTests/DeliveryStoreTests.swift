@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TrestleCore
+import TrestleStore
+
+@Suite("Webhook inbox in the store")
+struct DeliveryStoreTests {
+    static func delivery(_ key: String) -> NewDelivery {
+        NewDelivery(dedupeKey: key, eventHeader: "Push Hook", repo: "repo", receivedTime: 10,
+                    headers: ["X-Gitlab-Event": "Push Hook", "User-Agent": "GitLab \"17\"\n"], body: Array("{}".utf8))
+    }
+
+    static func planned(commit: Int, key: String?, autoCancel: Bool = false) -> PlannedWebhookTask {
+        PlannedWebhookTask(task: Tasks.new(commits: [Tasks.commit(commit)]), coalescingKey: key,
+                           subject: "branch:main", autoCancel: autoCancel)
+    }
+
+    @Test("group-committed deliveries get gapless ids; a repeated key answers the first delivery's outcome", arguments: StoreKind.allCases)
+    func recordAndDedupe(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        let receipts = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b"), Self.delivery("a")])
+        #expect(receipts.map(\.id) == [1, 2, 1])
+        #expect(receipts.map { $0.duplicateOf == nil } == [true, true, false])
+        #expect(receipts[2].duplicateOf?.state == .pending)
+        #expect(try await store.pendingDeliveries(limit: 10).map(\.id) == [1, 2])
+        let stored = try #require(try await store.delivery(id: 1))
+        #expect(stored.delivery.headers == Self.delivery("a").headers)
+        let third = try await store.recordDeliveries([Self.delivery("c")])
+        #expect(third.map(\.id) == [3])
+        try await store.close()
+    }
+
+    @Test("a coalescing key makes one task per workflow; auto_cancel cancels older tasks of the same branch", arguments: StoreKind.allCases)
+    func coalesceAndAutoCancel(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b"), Self.delivery("c")])
+        let created = DeliveryOutcome(state: .created, reason: "matched")
+        let outcomes = try await store.completeDeliveries([
+            DeliveryCompletion(id: 1, outcome: created, tasks: [Self.planned(commit: 1, key: "k1")]),
+            DeliveryCompletion(id: 2, outcome: created, tasks: [Self.planned(commit: 1, key: "k1")]),
+            DeliveryCompletion(id: 3, outcome: created, tasks: [Self.planned(commit: 2, key: "k2", autoCancel: true)]),
+        ], at: 50)
+        #expect(outcomes[0].tasks == [CreatedTaskRef(workflow: "wf", taskID: 1)])
+        #expect(outcomes[1].state == .ignored)
+        #expect(outcomes[1].reason.contains("same build as delivery 1 (task 1)"))
+        #expect(outcomes[2].tasks == [CreatedTaskRef(workflow: "wf", taskID: 2)])
+        #expect(outcomes[2].reason.contains("cancelled older task 1 of branch:main (auto_cancel)"))
+        #expect(try await store.task(workflow: "wf", taskID: 1)?.summary.status == .cancelled)
+        #expect(try await store.task(workflow: "wf", taskID: 2)?.summary.status == .created)
+        #expect(try await store.pendingDeliveries(limit: 10).isEmpty)
+        #expect(try await store.deliveries(limit: 10).map(\.outcome.state) == [.created, .ignored, .created])
+        try await store.close()
+    }
+}
