@@ -46,8 +46,12 @@ repos:
 workflows:
   - name: bench-workflow
     project: bench
+    env: dev
     targets:
       - { name: svc, repos: [repo] }
+    # The processor does its full work for each delivery: decode, match, coalesce with the first task.
+    triggers:
+      - { events: [push], repo: repo, branches: [main], paths: ["vote/**"] }
 YAML
 
 export BENCH_HOOK_TOKEN="hook-$TOKEN"

@@ -20,11 +20,20 @@ enum SQLiteDeliveryRows {
         return DeliveryReceipt(id: db.lastInsertedRowID, duplicateOf: nil)
     }
 
+    /// What the processor needs of each pending delivery: the kept headers are left out, and the
+    /// outcome is known (pending) without decoding it.
     static func pending(limit: Int, db: Database) throws -> [StoredDelivery] {
-        try Row.fetchAll(db, sql: """
-            SELECT id, dedupe_key, event, repo, received_time, headers, body, outcome
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, dedupe_key, event, repo, received_time, body
             FROM webhook_deliveries WHERE state = 'pending' ORDER BY id LIMIT ?
-            """, arguments: [limit]).map(stored)
+            """), arguments: [limit]).map { row in
+            let body: Data = row["body"]
+            return StoredDelivery(
+                id: row["id"],
+                delivery: NewDelivery(dedupeKey: row["dedupe_key"], eventHeader: row["event"], repo: row["repo"],
+                                      receivedTime: row["received_time"], headers: [:], body: [UInt8](body)),
+                outcome: .pending)
+        }
     }
 
     static func load(id: Int64, db: Database) throws -> StoredDelivery? {
@@ -145,9 +154,13 @@ enum SQLiteDeliveryRows {
         try JSONDecoder().decode(DeliveryOutcome.self, from: Data(text.utf8))
     }
 
-    private static func json<T: Encodable>(_ value: T) throws -> String {
+    private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        return encoder
+    }()
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

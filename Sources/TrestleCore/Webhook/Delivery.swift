@@ -21,7 +21,7 @@ public struct NewDelivery: Sendable, Equatable {
     }
 }
 
-/// A committed delivery, as the processor reads it back.
+/// A committed delivery, as the processor reads it back (the processor's reads leave out the kept headers).
 public struct StoredDelivery: Sendable, Equatable {
     public var id: Int64
     public var delivery: NewDelivery

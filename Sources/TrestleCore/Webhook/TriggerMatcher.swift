@@ -51,7 +51,7 @@ public enum TriggerMatcher {
         }
         if let reason = mergeRequestRefusal(facts, trigger: trigger) { return skip(reason) }
         if facts.event == .note {
-            guard let note = facts.note, note.localizedCaseInsensitiveContains(trigger.retryPhrase) else {
+            guard let note = facts.note, note.lowercased().contains(trigger.retryPhrase.lowercased()) else {
                 return skip("the comment does not contain the re-run phrase '\(trigger.retryPhrase)'")
             }
         }
@@ -66,7 +66,8 @@ public enum TriggerMatcher {
            !trigger.targetBranches.contains(where: { $0.matches(mergeRequest.targetBranch) }) {
             return skip("target branch '\(mergeRequest.targetBranch)' matches none of the rule's target_branches (\(list(trigger.targetBranches)))")
         }
-        if facts.event != .note, let marker = trigger.skipMarkers.first(where: { facts.headMessage.localizedCaseInsensitiveContains($0) }) {
+        let message = facts.headMessage.lowercased()
+        if facts.event != .note, let marker = trigger.skipMarkers.first(where: { message.contains($0.lowercased()) }) {
             return skip("the head commit message contains '\(marker)'")
         }
         if trigger.paths.isEmpty && trigger.pathsIgnore.isEmpty {

@@ -49,7 +49,8 @@ final class WebhookProcessor: Service, Sendable {
         while true {
             let batch: [StoredDelivery]
             do {
-                batch = try await store.pendingDeliveries(limit: 64)
+                // Small batches: completing them holds the store's one writer, which ingest shares.
+                batch = try await store.pendingDeliveries(limit: 16)
             } catch {
                 logger.error("cannot read pending webhook deliveries", metadata: ["reason": "\(error)"])
                 return
@@ -103,6 +104,10 @@ final class WebhookProcessor: Service, Sendable {
         guard let event = GitLabEvents.event(header: delivery.eventHeader.isEmpty ? nil : delivery.eventHeader,
                                              objectKind: objectKind) else {
             return (DeliveryOutcome(state: .ignored, reason: "ignored: Trestle does not act on '\(delivery.eventHeader)' events"), [])
+        }
+        guard config.workflows.contains(where: { $0.triggers.contains { $0.repo == delivery.repo && $0.events.contains(event) } }) else {
+            return (DeliveryOutcome(state: .ignored,
+                                    reason: "ignored: no trigger rule acts on \(event.rawValue) events of repo '\(delivery.repo)'"), [])
         }
         var facts: WebhookFacts
         do {
