@@ -50,14 +50,17 @@ public struct CommitIndex: Sendable {
 
     /// Sorted; each commit once.
     private let commits: [Key]
-    private let commitIDs: [CommitID]
+    let commitIDs: [CommitID]
     /// Annotated tag objects, sorted, and the commit each peels to.
     private let tagKeys: [Key]
     private let tagCommits: [CommitID]
+    /// The commits the refs pointed at when the index was built: a later build walks only what is new.
+    let tips: Set<CommitID>
 
-    public static let empty = CommitIndex(commits: [], tags: [])
+    public static let empty = CommitIndex(commits: [], tags: [], tips: [])
 
-    init(commits: [CommitID], tags: [(CommitID, CommitID)]) {
+    init(commits: [CommitID], tags: [(CommitID, CommitID)], tips: Set<CommitID>) {
+        self.tips = tips
         let sorted = Set(commits).sorted()
         self.commitIDs = sorted
         self.commits = sorted.map(Key.init)
@@ -106,12 +109,18 @@ public struct CommitIndex: Sendable {
 }
 
 extension RepositoryHandle {
-    /// Walks every commit reachable from any ref, and peels every annotated tag.
-    public func buildCommitIndex() throws(GitError) -> CommitIndex {
+    /// Walks every commit reachable from any ref, and peels every annotated tag. Given the index of
+    /// an earlier build, walks only the commits that are new since (a fetch adds a few to thousands),
+    /// keeping the earlier ones: libgit2 never removes objects, so they still resolve.
+    public func buildCommitIndex(updating previous: CommitIndex? = nil) throws(GitError) -> CommitIndex {
         var walk: OpaquePointer?
         try GitError.check(git_revwalk_new(&walk, repo), "start a walk of every ref")
         defer { git_revwalk_free(walk) }
-        var commits: [CommitID] = []
+        var commits: [CommitID] = previous?.commitIDs ?? []
+        for tip in previous?.tips ?? [] {
+            var oid = git_oid(commitID: tip)
+            _ = git_revwalk_hide(walk, &oid)
+        }
         if git_revwalk_push_glob(walk, "refs/*") == 0 {
             var oid = git_oid()
             while git_revwalk_next(&oid, walk) == 0 {
@@ -119,13 +128,16 @@ extension RepositoryHandle {
             }
         }
         var tags: [(CommitID, CommitID)] = []
+        var tips = Set<CommitID>()
         var names = git_strarray()
         try GitError.check(git_reference_list(&names, repo), "list refs")
         defer { git_strarray_dispose(&names) }
         for index in 0..<names.count {
-            guard let name = names.strings[index].map({ String(cString: $0) }), name.hasPrefix("refs/tags/") else { continue }
+            guard let name = names.strings[index].map({ String(cString: $0) }) else { continue }
             var oid = git_oid()
             guard git_reference_name_to_id(&oid, repo, name) == 0 else { continue }
+            if let tip = try? peelToCommit(oid, input: name) { tips.insert(tip) }
+            guard name.hasPrefix("refs/tags/") else { continue }
             // A tag of a tag counts at every level, as in git's disambiguation.
             while objectType(oid) == GIT_OBJECT_TAG, let commit = try? peelToCommit(oid, input: name) {
                 tags.append((oid.commitID, commit))
@@ -135,6 +147,6 @@ extension RepositoryHandle {
                 git_tag_free(tag)
             }
         }
-        return CommitIndex(commits: commits, tags: tags)
+        return CommitIndex(commits: commits, tags: tags, tips: tips)
     }
 }

@@ -91,8 +91,12 @@ public final class Mirror: Sendable {
                 try handle.configureOrigin(url: url)
                 let outcome = try handle.fetchOrigin(timeout: policy.fetchTimeout, credentials: credentials,
                                                      redactedURL: redactedURL)
-                let rebuilt = try handle.buildCommitIndex()
-                index.withLock { $0 = rebuilt }
+                // Only a mirror whose index is in use (a server's) keeps it current; the next lookup loads
+                // an unused one from disk. A walk of only the new commits, so a fetch stays cheap.
+                if let current = index.withLock({ $0 }) {
+                    let updated = try handle.buildCommitIndex(updating: current)
+                    index.withLock { $0 = updated }
+                }
                 state.fetchesSinceRepack += 1
                 if state.fetchesSinceRepack >= policy.repackAfterFetches {
                     try handle.repack()

@@ -39,6 +39,22 @@ struct MirrorTests {
         await #expect(throws: ResolveError.self) { try await mirror.resolve(name: "main", fetchIfUnknown: false) }
     }
 
+    @Test("a mirror's in-memory commit index, once in use, takes in the commits each fetch brings")
+    func indexFollowsFetches() async throws {
+        try await Self.withServedRepo { work, mirror, _ in
+            try await mirror.sync()
+            let head = try GitFixture.git(work, "rev-parse", "main")
+            #expect(try await mirror.indexedLookup(CommitPrefix(parsing: String(head.prefix(8)))) == .commit(CommitID(head)!))
+            try GitFixture.git(work, "commit", "-q", "--allow-empty", "-m", "after the index was loaded")
+            let newHead = try GitFixture.git(work, "rev-parse", "main")
+            let newPrefix = try CommitPrefix(parsing: String(newHead.prefix(8)))
+            #expect(mirror.loadedLookup(newPrefix) == CommitIndex.Answer.none)
+            try await mirror.sync()
+            #expect(mirror.loadedLookup(newPrefix) == .commit(CommitID(newHead)!))
+            #expect(mirror.loadedLookup(try CommitPrefix(parsing: String(head.prefix(8)))) == .commit(CommitID(head)!))
+        }
+    }
+
     @Test("a first sync creates the bare mirror with branches, tags and merge-request heads")
     func firstSync() async throws {
         try await Self.withServedRepo { work, mirror, fixture in
