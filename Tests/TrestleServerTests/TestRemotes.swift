@@ -22,19 +22,19 @@ struct TestRepo: Sendable {
 
     /// A repo made by TrestleGitTests/Fixtures/make-repo.sh: branches main and feature, tags, MR 7.
     static func make(at path: String, commits: Int) throws -> TestRepo {
-        try git(nil, ["bash", script("TrestleGitTests/Fixtures/make-repo.sh"), path, "\(commits)"])
+        try run(["bash", script("TrestleGitTests/Fixtures/make-repo.sh"), path, "\(commits)"])
         return TestRepo(path: path)
     }
 
     /// The full id git gives `revision`.
     func revParse(_ revision: String) throws -> String {
-        try Self.git(nil, ["git", "-C", path, "rev-parse", "--verify", "\(revision)^{commit}"])
+        try Self.run(["git", "-C", path, "rev-parse", "--verify", "\(revision)^{commit}"])
     }
 
     /// Runs `script` (a file under Tests/) with `arguments` in this repo and returns its output.
     @discardableResult
     func run(script name: String, _ arguments: String...) throws -> String {
-        try Self.git(path, ["bash", Self.script(name)] + arguments)
+        try Self.run(["bash", Self.script(name)] + arguments, in: path)
     }
 
     private static func script(_ name: String) -> String {
@@ -42,8 +42,9 @@ struct TestRepo: Sendable {
             .appendingPathComponent(name).path
     }
 
+    /// Runs a command (git, or a fixture script calling git) with a private git identity and config.
     @discardableResult
-    private static func git(_ directory: String?, _ command: [String]) throws -> String {
+    static func run(_ command: [String], in directory: String? = nil) throws -> String {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = command
@@ -51,6 +52,8 @@ struct TestRepo: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["GIT_CONFIG_NOSYSTEM"] = "1"
         environment["HOME"] = FileManager.default.temporaryDirectory.path
+        for key in ["GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"] { environment[key] = environment[key] ?? "Trestle Test" }
+        for key in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] { environment[key] = environment[key] ?? "test@trestle.invalid" }
         process.environment = environment
         let output = Pipe()
         process.standardOutput = output
