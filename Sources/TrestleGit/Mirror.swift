@@ -209,8 +209,11 @@ actor FetchCoalescer {
             if !running {
                 running = true
                 Task {
-                    let result = await Result { try await fetch() }
-                    self.finish(result)
+                    do {
+                        self.finish(.success(try await fetch()))
+                    } catch {
+                        self.finish(.failure(error))
+                    }
                 }
             }
         }
@@ -232,13 +235,3 @@ actor FetchCoalescer {
 }
 
 struct FetchWaitExpired: Error {}
-
-extension Result where Failure == any Error {
-    init(catching body: () async throws -> Success) async {
-        do {
-            self = .success(try await body())
-        } catch {
-            self = .failure(error)
-        }
-    }
-}

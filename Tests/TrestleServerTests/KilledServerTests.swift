@@ -34,15 +34,7 @@ struct KilledServerTests {
     }
 
     static func curl(_ arguments: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["curl", "-sS", "--max-time", "10"] + arguments
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        try ProcessOutput.run("/usr/bin/env", ["curl", "-sS", "--max-time", "10"] + arguments)
     }
 
     @Test("a delivery answered 2xx survives SIGKILL right after the answer: after a restart its task appears")
