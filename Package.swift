@@ -70,6 +70,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "TrestleTestSupport",
+            path: "Tests/TrestleTestSupport",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "TrestleCoreTests",
             dependencies: ["TrestleCore"],
@@ -78,7 +83,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrestleGitTests",
-            dependencies: ["TrestleGit", "TrestleCore"],
+            dependencies: ["TrestleGit", "TrestleCore", "TrestleTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
@@ -90,7 +95,7 @@ let package = Package(
         .testTarget(
             name: "TrestleServerTests",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             resources: [.copy("Fixtures")],

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrestleTestSupport
 
 /// Real git repositories standing in for the remotes of server.yaml, built with the git CLI
 /// (tests only) by the git layer's fixture script, once per test process.
@@ -45,25 +46,6 @@ struct TestRepo: Sendable {
     /// Runs a command (git, or a fixture script calling git) with a private git identity and config.
     @discardableResult
     static func run(_ command: [String], in directory: String? = nil) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        if let directory { process.currentDirectoryURL = URL(fileURLWithPath: directory) }
-        var environment = ProcessInfo.processInfo.environment
-        environment["GIT_CONFIG_NOSYSTEM"] = "1"
-        environment["HOME"] = FileManager.default.temporaryDirectory.path
-        for key in ["GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"] { environment[key] = environment[key] ?? "Trestle Test" }
-        for key in ["GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"] { environment[key] = environment[key] ?? "test@trestle.invalid" }
-        process.environment = environment
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = Pipe()
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw CocoaError(.executableLoad, userInfo: [NSLocalizedDescriptionKey: "\(command.joined(separator: " ")) exited \(process.terminationStatus)"])
-        }
-        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        try FixtureCommand.run(command, in: directory)
     }
 }
