@@ -8,24 +8,27 @@ enum SQLiteDeliveryRows {
     /// Looked up first, inside the writer's transaction, so a repeat consumes no delivery id.
     static func record(_ delivery: NewDelivery, db: Database) throws -> DeliveryReceipt {
         if let row = try Row.fetchOne(db.cachedStatement(sql: """
-            SELECT id, outcome FROM webhook_deliveries WHERE dedupe_key = ?
+            SELECT d.id, o.outcome FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            WHERE d.dedupe_key = ?
             """), arguments: [delivery.dedupeKey]) {
             return DeliveryReceipt(id: row["id"], duplicateOf: try outcome(row["outcome"]))
         }
         try db.cachedStatement(sql: """
-            INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body, state, outcome)
-            VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)
+            INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [delivery.dedupeKey, delivery.eventHeader, delivery.repo, delivery.receivedTime,
-                                     jsonObject(delivery.headers), Data(delivery.body), pendingOutcome])
-        return DeliveryReceipt(id: db.lastInsertedRowID, duplicateOf: nil)
+                                     jsonObject(delivery.headers), Data(delivery.body)])
+        let id = db.lastInsertedRowID
+        try db.cachedStatement(sql: "INSERT INTO webhook_pending (delivery_id) VALUES (?)").execute(arguments: [id])
+        return DeliveryReceipt(id: id, duplicateOf: nil)
     }
 
     /// What the processor needs of each pending delivery: the kept headers are left out, and the
     /// outcome is known (pending) without decoding it.
     static func pending(limit: Int, db: Database) throws -> [StoredDelivery] {
         try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT id, dedupe_key, event, repo, received_time, body
-            FROM webhook_deliveries WHERE state = 'pending' ORDER BY id LIMIT ?
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.body
+            FROM webhook_pending p JOIN webhook_deliveries d ON d.id = p.delivery_id
+            ORDER BY p.delivery_id LIMIT ?
             """), arguments: [limit]).map { row in
             let body: Data = row["body"]
             return StoredDelivery(
@@ -38,18 +41,19 @@ enum SQLiteDeliveryRows {
 
     static func load(id: Int64, db: Database) throws -> StoredDelivery? {
         try Row.fetchOne(db, sql: """
-            SELECT id, dedupe_key, event, repo, received_time, headers, body, outcome
-            FROM webhook_deliveries WHERE id = ?
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.headers, d.body, o.outcome, o.processed_time
+            FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id WHERE d.id = ?
             """, arguments: [id]).map(stored)
     }
 
     static func recent(limit: Int, db: Database) throws -> [DeliverySummary] {
         try Row.fetchAll(db, sql: """
-            SELECT id, dedupe_key, event, repo, received_time, processed_time, outcome
-            FROM webhook_deliveries ORDER BY id DESC LIMIT ?
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, o.processed_time, o.outcome
+            FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            ORDER BY d.id DESC LIMIT ?
             """, arguments: [limit]).map { row in
             DeliverySummary(id: row["id"], eventHeader: row["event"], repo: row["repo"], dedupeKey: row["dedupe_key"],
-                            receivedTime: row["received_time"], processedTime: row["processed_time"],
+                            receivedTime: row["received_time"], processedTime: row["processed_time"] ?? 0,
                             outcome: try outcome(row["outcome"]))
         }
     }
@@ -102,13 +106,13 @@ enum SQLiteDeliveryRows {
                 outcome.reason += "; " + notes.joined(separator: "; ")
             }
         }
-        try db.execute(sql: """
-            UPDATE webhook_deliveries SET state = ?, outcome = ?, processed_time = ? WHERE id = ?
-            """, arguments: [outcome.state.rawValue, try json(outcome), time, id])
+        try db.cachedStatement(sql: """
+            INSERT OR REPLACE INTO webhook_outcomes (delivery_id, state, outcome, processed_time) VALUES (?, ?, ?, ?)
+            """).execute(arguments: [id, outcome.state.rawValue, try json(outcome), time])
+        try db.cachedStatement(sql: "DELETE FROM webhook_pending WHERE delivery_id = ?").execute(arguments: [id])
         return outcome
     }
 
-    private static let pendingOutcome: String = (try? json(DeliveryOutcome.pending)) ?? "{}"
 
     /// A flat string map as a JSON object, without a JSONEncoder per delivery on the ingest path.
     static func jsonObject(_ map: [String: String]) -> String {
@@ -150,8 +154,10 @@ enum SQLiteDeliveryRows {
             outcome: try outcome(row["outcome"]))
     }
 
-    private static func outcome(_ text: String) throws -> DeliveryOutcome {
-        try JSONDecoder().decode(DeliveryOutcome.self, from: Data(text.utf8))
+    /// A delivery without an outcome row is still pending.
+    private static func outcome(_ text: String?) throws -> DeliveryOutcome {
+        guard let text else { return .pending }
+        return try JSONDecoder().decode(DeliveryOutcome.self, from: Data(text.utf8))
     }
 
     private static let encoder: JSONEncoder = {

@@ -117,6 +117,28 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v4: delivery outcomes and the pending queue apart from the bodies") { db in
+            // Recording an outcome in the delivery's own row rewrote its whole body (SQLite rewrites
+            // a row on UPDATE): twice the WAL per delivery, and twice the checkpoint stalls.
+            try db.execute(sql: """
+                CREATE TABLE webhook_outcomes (
+                    delivery_id INTEGER PRIMARY KEY NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE,
+                    state TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    processed_time INTEGER NOT NULL
+                );
+                CREATE TABLE webhook_pending (
+                    delivery_id INTEGER PRIMARY KEY NOT NULL REFERENCES webhook_deliveries (id) ON DELETE CASCADE
+                );
+                INSERT INTO webhook_outcomes (delivery_id, state, outcome, processed_time)
+                SELECT id, state, outcome, processed_time FROM webhook_deliveries WHERE state <> 'pending';
+                INSERT INTO webhook_pending (delivery_id) SELECT id FROM webhook_deliveries WHERE state = 'pending';
+                DROP INDEX webhook_deliveries_pending;
+                ALTER TABLE webhook_deliveries DROP COLUMN state;
+                ALTER TABLE webhook_deliveries DROP COLUMN outcome;
+                ALTER TABLE webhook_deliveries DROP COLUMN processed_time;
+                """)
+        }
         return migrator
     }
 }
