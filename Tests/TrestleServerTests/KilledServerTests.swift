@@ -37,7 +37,7 @@ struct KilledServerTests {
         try ProcessOutput.run("/usr/bin/env", ["curl", "-sS", "--max-time", "10"] + arguments)
     }
 
-    @Test("a delivery answered 2xx survives SIGKILL right after the answer: after a restart its task appears")
+    @Test("a delivery answered 2xx survives SIGKILL right after the answer: after a restart its task appears, and the CLI explains it")
     func killedRightAfterAnswer() async throws {
         let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("trestle")
         try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the trestle executable first (make test does)")
@@ -82,5 +82,15 @@ struct KilledServerTests {
             if found == "[]" { try await Task.sleep(for: .milliseconds(50)) }
         }
         #expect(found.contains("\"task_id\":1"), "\(found)")
+
+        // The same delivery, as `trestle deliveries` and `trestle explain` print it from the store.
+        let cli = ["KILL_READ_TOKEN=read-0123456789", "KILL_HOOK_TOKEN=hook-0123456789", binary.path]
+        let listed = try ProcessOutput.run("/usr/bin/env", cli + ["deliveries", "--config", config])
+        #expect(listed.hasPrefix("1\t"), "\(listed)")
+        #expect(listed.contains("\tPush Hook\tvoting-app\tcreated\twf#1\t"), "\(listed)")
+        let explained = try ProcessOutput.run("/usr/bin/env", cli + ["explain", "--config", config, "1"])
+        #expect(explained.contains("delivery 1: Push Hook for repo 'voting-app', key key:killed-1"), "\(explained)")
+        #expect(explained.contains("created task 1 of workflow 'wf'"), "\(explained)")
+        #expect(explained.contains("workflow 'wf' trigger #1: matched: matched push to branch 'main' at 1a2b3c4d"), "\(explained)")
     }
 }
