@@ -34,13 +34,7 @@ extension MirrorSet {
         var failures: [String] = []
         for mirror in all {
             do {
-                let answer: CommitIndex.Answer
-                if let loaded = mirror.loadedLookup(prefix) {
-                    answer = loaded
-                } else {
-                    answer = try await mirror.indexedLookup(prefix)
-                }
-                switch answer {
+                switch try await mirror.indexedLookup(prefix) {
                 case .none:
                     continue
                 case .commit(let commit):

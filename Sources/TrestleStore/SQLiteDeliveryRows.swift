@@ -74,8 +74,7 @@ enum SQLiteDeliveryRows {
                 notes.append("workflow '\(plan.task.workflow)': same build as delivery \(deliveryID) (task \(taskID)); no new task")
                 continue
             }
-            let pk = try SQLiteTaskRows.insert(plan.task, db: db)
-            let taskID = try Int64.fetchOne(db, sql: "SELECT task_id FROM tasks WHERE id = ?", arguments: [pk]) ?? 0
+            let (pk, taskID) = try SQLiteTaskRows.insert(plan.task, db: db)
             if let key = plan.coalescingKey {
                 try db.execute(sql: """
                     INSERT INTO webhook_builds (coalescing_key, workflow, delivery_id, task_pk) VALUES (?, ?, ?, ?)
@@ -108,7 +107,7 @@ enum SQLiteDeliveryRows {
         }
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO webhook_outcomes (delivery_id, state, outcome, processed_time) VALUES (?, ?, ?, ?)
-            """).execute(arguments: [id, outcome.state.rawValue, try json(outcome), time])
+            """).execute(arguments: [id, outcome.state.rawValue, try StoreJSON.text(outcome), time])
         try db.cachedStatement(sql: "DELETE FROM webhook_pending WHERE delivery_id = ?").execute(arguments: [id])
         return outcome
     }
@@ -158,15 +157,5 @@ enum SQLiteDeliveryRows {
     private static func outcome(_ text: String?) throws -> DeliveryOutcome {
         guard let text else { return .pending }
         return try JSONDecoder().decode(DeliveryOutcome.self, from: Data(text.utf8))
-    }
-
-    private static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    private static func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }

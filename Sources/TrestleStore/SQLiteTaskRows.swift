@@ -4,7 +4,8 @@ import TrestleCore
 
 /// The SQL of the task tables, inside a caller's transaction.
 enum SQLiteTaskRows {
-    static func insert(_ task: NewTask, db: Database) throws -> Int64 {
+    /// The new row's primary key and the task id it was given.
+    static func insert(_ task: NewTask, db: Database) throws -> (pk: Int64, taskID: Int64) {
         let taskID = try Int64.fetchOne(db, sql: """
             INSERT INTO workflow_sequences (workflow, last_task_id) VALUES (?, 1)
             ON CONFLICT (workflow) DO UPDATE SET last_task_id = last_task_id + 1
@@ -15,7 +16,7 @@ enum SQLiteTaskRows {
                                arguments, create_time)
             VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
             """).execute(arguments: [task.workflow, taskID, task.project, task.env, TaskStatus.created.rawValue,
-                                     task.trigger.kind.rawValue, task.trigger.by, try encode(task.arguments), task.createTime])
+                                     task.trigger.kind.rawValue, task.trigger.by, try StoreJSON.text(task.arguments), task.createTime])
         let pk = db.lastInsertedRowID
         for commit in task.arguments.commitIDs {
             try db.cachedStatement(sql: "INSERT INTO task_commits (commit_id, task_pk) VALUES (?, ?)")
@@ -32,7 +33,7 @@ enum SQLiteTaskRows {
             })
         }
         try insertStages(stages, pk: pk, attempt: 1, db: db)
-        return pk
+        return (pk, taskID)
     }
 
     static func primaryKey(workflow: String, taskID: Int64, db: Database) throws -> Int64? {
@@ -176,11 +177,5 @@ enum SQLiteTaskRows {
             throw StoreError(operation: "load task", detail: "unknown status '\(text)'")
         }
         return status
-    }
-
-    private static func encode(_ arguments: TaskArguments) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return String(decoding: try encoder.encode(arguments), as: UTF8.self)
     }
 }

@@ -59,7 +59,7 @@ public final class SQLiteTaskStore: TaskStore {
 
     public func createTask(_ task: NewTask) async throws -> TaskRecord {
         try await write("create a task of workflow \(task.workflow)") { db in
-            let pk = try SQLiteTaskRows.insert(task, db: db)
+            let (pk, _) = try SQLiteTaskRows.insert(task, db: db)
             return try SQLiteTaskRows.load(pk: pk, db: db)
         }
     }

@@ -22,7 +22,6 @@ public enum WebhookTaskPlanner {
     /// What makes two deliveries the same build for users: the same repo, event kind, branch or
     /// merge request and head commit. One task per workflow is created per key.
     public static func coalescingKey(_ facts: WebhookFacts) -> String {
-        let kind = facts.event == .note ? "note" : facts.event.rawValue
-        return "\(facts.repo)|\(kind)|\(facts.buildSubject)|\(facts.headCommit?.hex ?? "-")"
+        "\(facts.repo)|\(facts.event.rawValue)|\(facts.buildSubject)|\(facts.headCommit?.hex ?? "-")"
     }
 }

@@ -9,7 +9,8 @@ enum APIError: Error {
     case forbidden(token: String, scope: Scope)
     /// Bad query or path parameter: seed 000's 400 body.
     case paramIllegal(String)
-    case bodyTooLarge(limit: Int, key: String)
+    /// The route's limit in bytes and the config key that sets it.
+    case bodyTooLarge((bytes: Int, key: String))
     case routeNotFound(String)
     /// A failed create, restart or cancel: seed 000's `code` body.
     case operation(SeedOperation, TaskOperationFailure)
@@ -40,7 +41,7 @@ enum APIError: Error {
         case .authFailed: "missing or unknown API token; send Authorization: Bearer <token> or X-Auth-Token"
         case .forbidden(let token, let scope): "token '\(token)' lacks the '\(scope.rawValue)' scope this request needs"
         case .paramIllegal(let reason): reason
-        case .bodyTooLarge(let limit, let key): "request body exceeds \(key) (\(limit) bytes)"
+        case .bodyTooLarge(let limit): "request body exceeds \(limit.key) (\(limit.bytes) bytes)"
         case .routeNotFound(let path): "no route for \(path)"
         case .operation(_, let failure): failure.description
         case .internalFailure(_, let reason): reason

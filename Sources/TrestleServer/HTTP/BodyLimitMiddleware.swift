@@ -12,7 +12,7 @@ struct BodyLimitMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let limit = server.bodyLimit(forPath: request.uri.path)
         if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit.bytes {
-            throw APIError.bodyTooLarge(limit: limit.bytes, key: limit.key)
+            throw APIError.bodyTooLarge(limit)
         }
         return try await next(request, context)
     }

@@ -18,8 +18,7 @@ struct ErrorMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             return respond(apiError(for: error, request: request), request: request, context: context)
         } catch is NIOTooManyBytesError {
-            let limit = server.bodyLimit(forPath: request.uri.path)
-            return respond(.bodyTooLarge(limit: limit.bytes, key: limit.key), request: request, context: context)
+            return respond(.bodyTooLarge(server.bodyLimit(forPath: request.uri.path)), request: request, context: context)
         } catch {
             return respond(.internalFailure(nil, "\(error)"), request: request, context: context)
         }
@@ -28,8 +27,7 @@ struct ErrorMiddleware: RouterMiddleware {
     private func apiError(for error: HTTPError, request: Request) -> APIError {
         switch error.status {
         case .notFound, .methodNotAllowed: .routeNotFound("\(request.method) \(request.uri.path)")
-        case .contentTooLarge: .bodyTooLarge(limit: server.bodyLimit(forPath: request.uri.path).bytes,
-                                             key: server.bodyLimit(forPath: request.uri.path).key)
+        case .contentTooLarge: .bodyTooLarge(server.bodyLimit(forPath: request.uri.path))
         case .badRequest: .paramIllegal(error.body ?? "bad request")
         default: .internalFailure(nil, "\(error)")
         }

@@ -13,7 +13,8 @@ enum HeaderName {
     static let gitlabEventUUID = HTTPField.Name("X-Gitlab-Event-UUID")!
     static let idempotencyKey = HTTPField.Name("Idempotency-Key")!
     /// The delivery headers kept with each webhook delivery (never the token).
-    static let keptWebhookHeaders = [
-        "X-Gitlab-Event", "X-Gitlab-Event-UUID", "X-Gitlab-Webhook-UUID", "Idempotency-Key", "X-Gitlab-Instance", "User-Agent",
+    static let keptWebhookHeaders: [HTTPField.Name] = [
+        gitlabEvent, gitlabEventUUID, HTTPField.Name("X-Gitlab-Webhook-UUID")!, idempotencyKey,
+        HTTPField.Name("X-Gitlab-Instance")!, .userAgent,
     ]
 }

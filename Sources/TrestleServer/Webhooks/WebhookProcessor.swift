@@ -130,9 +130,8 @@ final class WebhookProcessor: Service, Sendable {
         }
         let matched = decisions.filter { $0.verdict == .matched }
         guard !matched.isEmpty else {
-            let reasons = Array(Set(decisions.map(\.reason))).sorted()
-            let reason = decisions.isEmpty ? "no trigger rules are configured" : reasons.joined(separator: "; ")
-            return (DeliveryOutcome(state: .ignored, reason: "ignored: \(reason)", decisions: decisions), [])
+            let reasons = Set(decisions.map(\.reason)).sorted().joined(separator: "; ")
+            return (DeliveryOutcome(state: .ignored, reason: "ignored: \(reasons)", decisions: decisions), [])
         }
         let time = now()
         let tasks = matched.compactMap { decision -> PlannedWebhookTask? in

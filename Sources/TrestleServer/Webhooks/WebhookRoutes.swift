@@ -141,15 +141,13 @@ struct WebhookRoutes: Sendable {
 
     static func keptHeaders(_ request: Request) -> [String: String] {
         var kept: [String: String] = [:]
-        for (name, field) in keptFields {
+        for field in HeaderName.keptWebhookHeaders {
             if let value = request.headers[field] {
-                kept[name] = value.utf8.count <= 500 ? value : String(value.prefix(500))
+                kept[field.rawName] = value.utf8.count <= 500 ? value : String(value.prefix(500))
             }
         }
         return kept
     }
-
-    private static let keptFields = HeaderName.keptWebhookHeaders.compactMap { name in HTTPField.Name(name).map { (name, $0) } }
 
     /// The hot path's answer, without an encoder: `{"delivery_id":N,"reason":…,"status":"accepted"}`.
     static func accepted(_ id: Int64) -> Response {
