@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess.git", from: "1.0.2"),
     ],
     targets: [
         .target(
@@ -48,9 +49,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
-            name: "TrestleServer",
+            name: "TrestleRunner",
             dependencies: [
                 "TrestleCore", "TrestleStore", "TrestleGit",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TrestleServer",
+            dependencies: [
+                "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -64,7 +75,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleGit", "CMalloc",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -90,6 +101,11 @@ let package = Package(
         .testTarget(
             name: "TrestleStoreTests",
             dependencies: ["TrestleStore", "TrestleCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TrestleRunnerTests",
+            dependencies: ["TrestleRunner", "TrestleCore", "TrestleStore", "TrestleGit", "TrestleTestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

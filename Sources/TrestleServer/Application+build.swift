@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import TrestleCore
 import TrestleGit
+import TrestleRunner
 import TrestleStore
 
 /// What `trestle serve` adds to the config file.
@@ -34,9 +35,12 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     ])
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
-    let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now)
+    let scheduler = Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now)
+    let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
+                                     tasksCreated: { scheduler.wake() })
     let inbox = DeliveryInbox(store: store, committed: { processor.notify() })
-    let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links, now: options.now)
+    let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links,
+                             scheduler: scheduler, now: options.now)
     let address = config.server.listen
     let onListening = options.onListening
     return Application(
@@ -45,6 +49,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
         services: [
             StoreService(store: store, logger: logger),
             processor,
+            scheduler,
             MirrorRefreshService(mirrors: mirrors, interval: config.mirrors.refreshInterval, logger: logger),
         ],
         onServerRunning: { channel in
@@ -64,14 +69,16 @@ public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logg
 }
 
 func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, inbox: DeliveryInbox, links: LinkBase,
-                 now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
+                 scheduler: Scheduler, now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
     router.add(middleware: ErrorMiddleware(server: config.server))
     router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
                                           openPaths: [HealthRoute.path, WebhookRoutes.gitlabPath]))
     HealthRoute.register(on: router)
-    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, now: now).register(on: router)
+    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, scheduler: scheduler, now: now)
+        .register(on: router)
+    JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, now: now).register(on: router)
     return router
 }

@@ -139,6 +139,12 @@ enum SQLiteMigrations {
                 ALTER TABLE webhook_deliveries DROP COLUMN processed_time;
                 """)
         }
+        migrator.registerMigration("v5: the executor's claims and the images builds announce") { db in
+            try db.execute(sql: """
+                ALTER TABLE task_jobs ADD COLUMN image TEXT;
+                ALTER TABLE tasks ADD COLUMN runner TEXT;
+                """)
+        }
         return migrator
     }
 }

@@ -88,7 +88,7 @@ enum SQLiteTaskRows {
 
     /// The task, read inside the caller's write transaction (SQLite has one writer;
     /// PostgreSQL will use SELECT … FOR UPDATE here), and the status the core gives it on `event`.
-    private static func transition(workflow: String, taskID: Int64, on event: TaskEvent,
+    static func transition(workflow: String, taskID: Int64, on event: TaskEvent,
                                    db: Database) throws -> (Int64, TaskRecord, TaskStatus) {
         guard let pk = try primaryKey(workflow: workflow, taskID: taskID, db: db) else {
             throw TaskOperationFailure.taskNotFound(workflow: workflow, taskID: taskID)
@@ -108,7 +108,7 @@ enum SQLiteTaskRows {
             """).execute(arguments: [pk, number, TaskStatus.created.rawValue, trigger.kind.rawValue, trigger.by, createTime])
     }
 
-    private static func replaceStages(_ stages: [StageRecord], pk: Int64, attempt: Int, db: Database) throws {
+    static func replaceStages(_ stages: [StageRecord], pk: Int64, attempt: Int, db: Database) throws {
         try db.execute(sql: "DELETE FROM task_jobs WHERE task_pk = ? AND attempt = ?", arguments: [pk, attempt])
         try db.execute(sql: "DELETE FROM task_stages WHERE task_pk = ? AND attempt = ?", arguments: [pk, attempt])
         try insertStages(stages, pk: pk, attempt: attempt, db: db)
@@ -124,10 +124,10 @@ enum SQLiteTaskRows {
             for (position, job) in stage.jobs.enumerated() {
                 try db.cachedStatement(sql: """
                     INSERT INTO task_jobs (task_pk, attempt, stage_position, position, name, kind, target, status,
-                                           start_time, end_time, error)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                           start_time, end_time, error, image)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """).execute(arguments: [pk, attempt, stagePosition, position, job.name, job.kind.rawValue,
-                                             job.target, job.status.rawValue, job.startTime, job.endTime, job.error])
+                                             job.target, job.status.rawValue, job.startTime, job.endTime, job.error, job.image])
             }
         }
     }
@@ -136,14 +136,14 @@ enum SQLiteTaskRows {
     private static func loadStages(pk: Int64, db: Database) throws -> [Int: [StageRecord]] {
         var jobs: [Int: [Int: [JobRecord]]] = [:]
         for row in try Row.fetchAll(db, sql: """
-            SELECT attempt, stage_position, name, kind, target, status, start_time, end_time, error
+            SELECT attempt, stage_position, name, kind, target, status, start_time, end_time, error, image
             FROM task_jobs WHERE task_pk = ? ORDER BY attempt, stage_position, position
             """, arguments: [pk]) {
             guard let kind = JobKind(rawValue: row["kind"]) else {
                 throw StoreError(operation: "load jobs", detail: "unknown job kind \(row["kind"] as String)")
             }
             let job = JobRecord(name: row["name"], kind: kind, target: row["target"], status: try status(row["status"]),
-                                startTime: row["start_time"], endTime: row["end_time"], error: row["error"])
+                                startTime: row["start_time"], endTime: row["end_time"], error: row["error"], image: row["image"])
             jobs[row["attempt"], default: [:]][row["stage_position"], default: []].append(job)
         }
         var stages: [Int: [StageRecord]] = [:]

@@ -6,6 +6,7 @@ import TrestleCore
 public final class SQLiteTaskStore: TaskStore {
     let pool: DatabasePool
     private let commitIndex: SQLiteCommitIndexReader
+    private let checkpointer: WALCheckpointer
     public let path: String
     static let mmapBytes = 1 << 30
 
@@ -40,6 +41,7 @@ public final class SQLiteTaskStore: TaskStore {
             }
             try SQLiteMigrations.migrator.migrate(pool)
             commitIndex = try SQLiteCommitIndexReader(path: path, count: 4, mmapBytes: Self.mmapBytes)
+            checkpointer = try WALCheckpointer(path: path)
         } catch let error as StoreError {
             throw error
         } catch {
@@ -54,6 +56,7 @@ public final class SQLiteTaskStore: TaskStore {
 
     public func close() async throws {
         commitIndex.close()
+        await checkpointer.close()
         try pool.close()
     }
 
@@ -106,6 +109,24 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func claimTasks(_ limits: RunLimits, runner: String, at time: Int64) async throws -> [TaskRecord] {
+        try await write("claim tasks to run") { db in try SQLiteRunRows.claim(limits, runner: runner, at: time, db: db) }
+    }
+
+    public func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
+                               at time: Int64) async throws -> Bool {
+        try await write("record the progress of task \(taskID) of \(workflow)") { db in
+            try SQLiteRunRows.record(workflow: workflow, taskID: taskID, attempt: attempt, stages: stages, ending: ending,
+                                     at: time, db: db)
+        }
+    }
+
+    public func failInterruptedTasks(runner: String?, reason: String, at time: Int64) async throws -> [TaskSummary] {
+        try await write("fail interrupted tasks") { db in
+            try SQLiteRunRows.failInterrupted(runner: runner, reason: reason, at: time, db: db)
+        }
+    }
+
     public func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt] {
         try await write("record \(deliveries.count) webhook deliveries") { db in
             try deliveries.map { try SQLiteDeliveryRows.record($0, db: db) }
@@ -151,7 +172,9 @@ public final class SQLiteTaskStore: TaskStore {
 
     private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
-            return try await pool.write(body)
+            let result = try await pool.write(body)
+            checkpointer.committed()
+            return result
         } catch let failure as TaskOperationFailure {
             throw failure
         } catch {

@@ -31,6 +31,18 @@ public protocol TaskStore: Sendable {
     /// jobs that passed stay passed, the earlier attempt stays visible.
     func restartTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord
 
+    /// Moves created tasks, oldest first, to `running` for `runner` as far as `limits` allow
+    /// (counting tasks already running anywhere), and answers them.
+    func claimTasks(_ limits: RunLimits, runner: String, at time: Int64) async throws -> [TaskRecord]
+
+    /// Records a running attempt's stages, and with `ending` its final status. Answers false, writing
+    /// nothing, when the task is no longer that attempt running (cancelled or restarted meanwhile).
+    func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
+                        at time: Int64) async throws -> Bool
+
+    /// Fails the tasks left running by `runner` (nil: by anyone) that is gone, their unfinished jobs with `reason`.
+    func failInterruptedTasks(runner: String?, reason: String, at time: Int64) async throws -> [TaskSummary]
+
     /// Commits webhook deliveries in one transaction (group commit); a delivery whose dedupe key
     /// was seen before is not stored again, and its receipt carries the earlier outcome.
     func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt]

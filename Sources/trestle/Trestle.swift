@@ -9,6 +9,7 @@ struct Trestle: AsyncParsableCommand {
             Start the server with `trestle serve --config samples/trestle.yaml`;
             check a config file with `trestle check-config FILE`.
             """,
-        subcommands: [Serve.self, CheckConfig.self, Resolve.self, MirrorCommand.self, Deliveries.self, Explain.self, BenchSeed.self]
+        subcommands: [Serve.self, CheckConfig.self, Resolve.self, MirrorCommand.self, Deliveries.self, Explain.self, Logs.self,
+                      BenchSeed.self]
     )
 }

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Testing
+import TrestleTestSupport
 import TrestleServer
 
 @Suite("The plain-Git post-receive hook")
@@ -13,6 +14,11 @@ struct PostReceiveHookTests {
     @discardableResult
     static func git(_ directory: String, _ arguments: String...) throws -> String {
         try TestRepo.run(["git", "-C", directory] + arguments)
+    }
+
+    /// A push runs the hook, which posts to the server under test: off the cooperative pool.
+    static func push(_ directory: String) async throws {
+        try await FixtureCommand.runOffPool(["git", "-C", directory, "push", "-q", "origin", "main"])
     }
 
     @Test("a push to a bare repo carrying the hook becomes a task; a push touching other paths is ignored with its reason")
@@ -41,7 +47,7 @@ struct PostReceiveHookTests {
             try "vote \"quoted\"\ttabbed\n".write(toFile: "\(work)/vote/app.txt", atomically: true, encoding: .utf8)
             try Self.git(work, "add", "-A")
             try Self.git(work, "commit", "-q", "-m", "Add the vote app\n\nWith a \"quoted\" body line.")
-            try Self.git(work, "push", "-q", "origin", "main")
+            try await Self.push(work)
             let head = try Self.git(work, "rev-parse", "HEAD")
 
             let first = try await WebhookReceiverTests.processed(client, 1)
@@ -50,7 +56,7 @@ struct PostReceiveHookTests {
 
             try "docs\n".write(toFile: "\(work)/README.md", atomically: true, encoding: .utf8)
             try Self.git(work, "commit", "-q", "-am", "Docs only")
-            try Self.git(work, "push", "-q", "origin", "main")
+            try await Self.push(work)
             let second = try await WebhookReceiverTests.processed(client, 2)
             #expect(second["state"] as? String == "ignored")
             #expect((second["reason"] as? String)?.contains("changed: README.md") == true, "\(second)")

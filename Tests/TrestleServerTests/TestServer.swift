@@ -24,29 +24,39 @@ enum TestServer {
     }
 
     /// The repos of server.yaml, by the variable holding their URL: built once per test process.
-    static func config(opsSHA256: String, remotes: [String: String] = [:]) throws -> TrestleConfig {
+    static func config(opsSHA256: String, remotes: [String: String] = [:], file: String = "server.yaml",
+                       environment extra: [String: String] = [:]) throws -> TrestleConfig {
         let shared = try TestRemotes.shared.get()
-        return try ConfigLoader.parse(yaml: fixture("server.yaml"), file: "server.yaml", environment: [
+        return try ConfigLoader.parse(yaml: fixture(file), file: file, environment: extra.merging([
             "TRIGGER_TOKEN": triggerToken, "READ_TOKEN": readToken, "OPS_TOKEN_SHA256": opsSHA256, "HOOK_TOKEN": hookToken,
             "VOTING_APP_URL": remotes["voting-app"] ?? shared.votingApp.url,
             "DYLIU_URL": remotes["dyliu"] ?? shared.dyliu.url,
-        ])
+        ]) { _, fixed in fixed })
     }
 
     /// Runs `body` against a live server, then removes its data dir. `remotes` replaces repo URLs by repo name.
     /// `prepare` runs on the fresh data dir before the server starts (to leave state behind as a killed process would).
-    static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:],
-                    prepare: (URL) async throws -> Void = { _ in },
-                    _ body: @Sendable (any TestClientProtocol) async throws -> Void) async throws {
+    static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:], configFile: String = "server.yaml",
+                    environment: [String: String] = [:], prepare: (URL) async throws -> Void = { _ in },
+                    _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
+        try await run(now: now, remotes: remotes, configFile: configFile, environment: environment, prepare: prepare) { client, _ in
+            try await body(client)
+        }
+    }
+
+    /// `run`, with the server's data dir given to `body` (for CLI commands reading it).
+    static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:], configFile: String = "server.yaml",
+                    environment: [String: String] = [:], prepare: (URL) async throws -> Void = { _ in },
+                    _ body: @Sendable @escaping (any TestClientProtocol, URL) async throws -> Void) async throws {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: dataDir) }
         try await prepare(dataDir)
         var logger = Logger(label: "trestle-test")
         logger.logLevel = .warning
-        let config = try config(opsSHA256: opsTokenSHA256, remotes: remotes)
+        let config = try config(opsSHA256: opsTokenSHA256, remotes: remotes, file: configFile, environment: environment)
         let app = try await buildApplication(config: config, options: ServeOptions(dataDir: dataDir.path, now: { now }),
                                              logger: logger)
-        try await app.test(.live, body)
+        try await app.test(.live) { client in try await body(client, dataDir) }
     }
 }
 

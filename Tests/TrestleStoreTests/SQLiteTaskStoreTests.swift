@@ -61,4 +61,27 @@ struct SQLiteTaskStoreTests {
             "\(error)".contains("/proc/trestle-cannot")
         }
     }
+
+    @Test("committed writes reach the database file without waiting for the writer's auto-checkpoint")
+    func backgroundCheckpoint() async throws {
+        let (path, dir) = temporaryPath()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let store = try SQLiteTaskStore(path: path)
+        // 40 tasks are far fewer WAL frames than the writer's auto-checkpoint threshold (1,000).
+        for seed in 0..<40 {
+            _ = try await store.createTask(Tasks.new(commits: [Tasks.commit(seed)]))
+        }
+        let expected = try await store.pool.read { db in
+            try Int.fetchOne(db, sql: "PRAGMA page_count")! * Int.fetchOne(db, sql: "PRAGMA page_size")!
+        }
+        func fileSize() -> Int {
+            ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.intValue ?? 0
+        }
+        let deadline = ContinuousClock.now + .seconds(10)
+        while fileSize() < expected, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        #expect(fileSize() == expected)
+        try await store.close()
+    }
 }

@@ -31,4 +31,17 @@ public enum FixtureCommand {
         }
         return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
+
+    /// `run` on a thread of its own, for commands that call back into a server under test (a git
+    /// push whose hook posts to it): blocking one of Swift's few cooperative threads on such a
+    /// command can leave the server no thread to answer on.
+    @discardableResult
+    public static func runOffPool(_ command: [String], in directory: String? = nil) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            let thread = Thread {
+                continuation.resume(with: Result { try run(command, in: directory) })
+            }
+            thread.start()
+        }
+    }
 }

@@ -29,7 +29,7 @@ public enum ConfigLoader {
     }
 
     private static func readConfig(_ cursor: YAMLCursor) -> TrestleConfig? {
-        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "repos", "workflows"]) else {
+        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "executor", "repos", "workflows"]) else {
             return nil
         }
         let dataDir = top.optionalString("data_dir") ?? ".trestle"
@@ -37,11 +37,12 @@ public enum ConfigLoader {
         let storage = readStorage(top.value("storage"), dataDir: dataDir)
         let auth = readAuth(top.required("auth", hint: "{ tokens: [...] }"))
         let mirrors = readMirrors(top.value("mirrors"))
+        let executor = readExecutor(top.value("executor"))
         let repos = readRepos(top.value("repos"))
         let workflows = readWorkflows(top.value("workflows"), repos: repos)
         guard let server else { return nil }
         return TrestleConfig(server: server, storage: storage, dataDir: dataDir, auth: auth,
-                             mirrors: mirrors, repos: repos, workflows: workflows)
+                             mirrors: mirrors, executor: executor, repos: repos, workflows: workflows)
     }
 
     private static func readMirrors(_ cursor: YAMLCursor?) -> MirrorsConfig {
@@ -53,6 +54,17 @@ public enum ConfigLoader {
             refreshInterval: map.value("refresh_interval")?.int(in: 0...86_400) ?? defaults.refreshInterval,
             fetchTimeout: map.value("fetch_timeout")?.int(in: 1...3_600) ?? defaults.fetchTimeout,
             repackAfterFetches: map.value("repack_after_fetches")?.int(in: 1...10_000) ?? defaults.repackAfterFetches)
+    }
+
+    private static func readExecutor(_ cursor: YAMLCursor?) -> ExecutorConfig {
+        let defaults = ExecutorConfig()
+        guard let cursor, let map = cursor.mapping(allowed: ["concurrency", "kill_grace", "max_log_bytes"]) else {
+            return defaults
+        }
+        return ExecutorConfig(
+            concurrency: map.value("concurrency")?.int(in: 0...1_000) ?? defaults.concurrency,
+            killGrace: map.value("kill_grace")?.int(in: 1...600) ?? defaults.killGrace,
+            maxLogBytes: map.value("max_log_bytes")?.int(in: 1_024...(1 << 34)) ?? defaults.maxLogBytes)
     }
 
     private static func readServer(_ cursor: YAMLCursor?) -> ServerConfig? {
@@ -201,7 +213,7 @@ public enum ConfigLoader {
         var names = Set<String>()
         let repoNames = Set(repos.map(\.name))
         return cursor.list().compactMap { item -> WorkflowConfig? in
-            guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "targets", "triggers"]) else {
+            guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "concurrency", "targets", "triggers"]) else {
                 return nil
             }
             let name = validName(map, key: "name", hint: "voting-workflow-dev")
@@ -209,6 +221,7 @@ public enum ConfigLoader {
             let env = map.value("env").flatMap { validName($0, hint: "dev") }
             let envs = map.value("envs")?.list().compactMap { validName($0, hint: "dev") } ?? []
             let timeout = map.value("timeout")?.int(in: 1...604_800) ?? defaultTimeoutSeconds
+            let concurrency = map.value("concurrency")?.int(in: 1...1_000)
             let targets = readTargets(map.required("targets", hint: "[{ name: vote, repos: [voting-app], build: \"make\" }]"),
                                       repoNames: repoNames)
             let triggers = readTriggers(map.value("triggers"), repoNames: repoNames, targets: targets)
@@ -220,7 +233,7 @@ public enum ConfigLoader {
                 item.problem("workflow name '\(name)' is used twice; each workflow needs its own name")
             }
             return WorkflowConfig(name: name, project: project, env: env, envs: envs, timeout: timeout,
-                                  targets: targets, triggers: triggers)
+                                  concurrency: concurrency, targets: targets, triggers: triggers)
         }
     }
 

@@ -6,22 +6,29 @@ public struct TrestleConfig: Sendable {
     public var dataDir: String
     public var auth: AuthConfig
     public var mirrors: MirrorsConfig
+    public var executor: ExecutorConfig
     public var repos: [RepoConfig]
     public var workflows: [WorkflowConfig]
 
     public init(server: ServerConfig, storage: StorageConfig, dataDir: String, auth: AuthConfig,
-                mirrors: MirrorsConfig = MirrorsConfig(), repos: [RepoConfig], workflows: [WorkflowConfig]) {
+                mirrors: MirrorsConfig = MirrorsConfig(), executor: ExecutorConfig = ExecutorConfig(),
+                repos: [RepoConfig], workflows: [WorkflowConfig]) {
         self.server = server
         self.storage = storage
         self.dataDir = dataDir
         self.auth = auth
         self.mirrors = mirrors
+        self.executor = executor
         self.repos = repos
         self.workflows = workflows
     }
 
     public func workflow(named name: String) -> WorkflowConfig? {
         workflows.first { $0.name == name }
+    }
+
+    public func target(workflow: String, named name: String) -> TargetConfig? {
+        self.workflow(named: workflow)?.targets.first { $0.name == name }
     }
 
     public func repo(named name: String) -> RepoConfig? {
@@ -184,6 +191,22 @@ public struct RepoConfig: Sendable {
     }
 }
 
+/// How tasks run: `executor: { concurrency: 4, kill_grace: 10, max_log_bytes: 10485760 }`.
+public struct ExecutorConfig: Sendable {
+    /// Tasks running at once in this process; 0 runs none (a receive-only server).
+    public var concurrency: Int
+    /// Seconds between SIGTERM and SIGKILL when a job's process group is ended.
+    public var killGrace: Int
+    /// A job's log keeps its first this many bytes, then notes what it dropped.
+    public var maxLogBytes: Int
+
+    public init(concurrency: Int = 4, killGrace: Int = 10, maxLogBytes: Int = 10 << 20) {
+        self.concurrency = concurrency
+        self.killGrace = killGrace
+        self.maxLogBytes = maxLogBytes
+    }
+}
+
 /// How mirrors are kept: `mirrors: { refresh_interval: 300, fetch_timeout: 120, repack_after_fetches: 20 }`.
 public struct MirrorsConfig: Sendable {
     /// Seconds between background fetches of every mirror; 0 turns them off.
@@ -274,11 +297,14 @@ public struct WorkflowConfig: Sendable {
     public var envs: [String]
     /// Seconds a whole task may run.
     public var timeout: Int
+    /// Tasks of this workflow running at once; nil leaves only the executor's limit.
+    public var concurrency: Int?
     public var targets: [TargetConfig]
     public var triggers: [TriggerConfig]
 
-    public init(name: String, project: String, env: String?, envs: [String], timeout: Int,
+    public init(name: String, project: String, env: String?, envs: [String], timeout: Int, concurrency: Int? = nil,
                 targets: [TargetConfig], triggers: [TriggerConfig]) {
+        self.concurrency = concurrency
         self.name = name
         self.project = project
         self.env = env

@@ -133,9 +133,11 @@ public struct JobRecord: Sendable, Hashable {
     public var startTime: Int64
     public var endTime: Int64
     public var error: String?
+    /// The image a build job announced (see `JobEnvironment`); deploys of its target use it.
+    public var image: String?
 
     public init(name: String, kind: JobKind, target: String, status: TaskStatus,
-                startTime: Int64 = 0, endTime: Int64 = 0, error: String? = nil) {
+                startTime: Int64 = 0, endTime: Int64 = 0, error: String? = nil, image: String? = nil) {
         self.name = name
         self.kind = kind
         self.target = target
@@ -143,5 +145,6 @@ public struct JobRecord: Sendable, Hashable {
         self.startTime = startTime
         self.endTime = endTime
         self.error = error
+        self.image = image
     }
 }

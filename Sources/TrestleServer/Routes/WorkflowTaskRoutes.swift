@@ -4,6 +4,7 @@ import Hummingbird
 import Logging
 import TrestleCore
 import TrestleGit
+import TrestleRunner
 import TrestleStore
 
 /// Seed 000's workflow-task API, plus each task's own page at its url.
@@ -17,6 +18,7 @@ struct WorkflowTaskRoutes: Sendable {
     let mirrors: MirrorSet
     let config: TrestleConfig
     let links: LinkBase
+    let scheduler: Scheduler
     let now: @Sendable () -> Int64
 
     func register(on router: Router<TrestleRequestContext>) {
@@ -106,6 +108,7 @@ struct WorkflowTaskRoutes: Sendable {
         let record = try await storeCall(.create) {
             try await store.createTask(validated.newTask(trigger: trigger, createTime: now()))
         }
+        scheduler.wake()
         context.logger.info("task created", metadata: [
             "workflow": "\(record.summary.workflow)", "task_id": "\(record.summary.taskID)", "by": "\(trigger.by)",
         ])
@@ -120,6 +123,7 @@ struct WorkflowTaskRoutes: Sendable {
         _ = try await storeCall(.restart) {
             try await store.restartTask(workflow: workflow, taskID: taskID, by: trigger, at: now())
         }
+        scheduler.wake()
         context.logger.info("task restarted", metadata: ["workflow": "\(workflow)", "task_id": "\(taskID)"])
         return JSONResponse.make(SuccessView())
     }
@@ -130,6 +134,7 @@ struct WorkflowTaskRoutes: Sendable {
         _ = try await storeCall(.cancel) {
             try await store.cancelTask(workflow: workflow, taskID: taskID, by: trigger, at: now())
         }
+        scheduler.cancel(TaskKey(workflow: workflow, taskID: taskID))
         context.logger.info("task cancelled", metadata: ["workflow": "\(workflow)", "task_id": "\(taskID)"])
         return JSONResponse.make(SuccessView())
     }

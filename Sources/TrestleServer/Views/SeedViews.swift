@@ -127,6 +127,8 @@ struct JobView: Encodable {
     let start_time: Int64
     let end_time: Int64
     let error: String
+    /// The image a build announced, or a deploy used.
+    let image: String
 
     init(_ job: JobRecord) {
         name = job.name
@@ -136,5 +138,6 @@ struct JobView: Encodable {
         start_time = job.startTime
         end_time = job.endTime
         error = job.error ?? ""
+        image = job.image ?? ""
     }
 }

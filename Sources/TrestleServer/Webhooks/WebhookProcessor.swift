@@ -8,17 +8,20 @@ import TrestleStore
 /// Processes committed webhook deliveries after their 2xx: decodes them, matches trigger rules,
 /// finds changed paths where a rule filters paths, and creates tasks. On start it first processes
 /// whatever a previous process committed and did not finish, so a delivery is never lost.
+/// It runs on a thread of lower priority than request handling (`BackgroundExecutor`).
 final class WebhookProcessor: Service, Sendable {
     private let config: TrestleConfig
     private let store: any TaskStore
     private let mirrors: MirrorSet
     private let logger: Logger
     private let now: @Sendable () -> Int64
+    private let tasksCreated: @Sendable () -> Void
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
 
     init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
-         now: @escaping @Sendable () -> Int64) {
+         now: @escaping @Sendable () -> Int64, tasksCreated: @escaping @Sendable () -> Void = {}) {
+        self.tasksCreated = tasksCreated
         self.config = config
         self.store = store
         self.mirrors = mirrors
@@ -34,10 +37,14 @@ final class WebhookProcessor: Service, Sendable {
 
     func run() async throws {
         let ring = self.ring
+        let background = BackgroundExecutor(name: "trestle.webhooks")
+        defer { background.stop() }
         await withGracefulShutdownHandler {
-            await processPending()
-            for await _ in doorbell {
+            await withTaskExecutorPreference(background) {
                 await processPending()
+                for await _ in doorbell {
+                    await processPending()
+                }
             }
         } onGracefulShutdown: {
             ring.finish()
@@ -71,6 +78,7 @@ final class WebhookProcessor: Service, Sendable {
         do {
             let outcomes = try await store.completeDeliveries(completions, at: now())
             for (completion, outcome) in zip(completions, outcomes) { log(completion.id, outcome) }
+            if outcomes.contains(where: { !$0.tasks.isEmpty }) { tasksCreated() }
             return
         } catch {
             logger.warning("completing \(completions.count) deliveries at once failed; completing them one by one",
@@ -78,7 +86,9 @@ final class WebhookProcessor: Service, Sendable {
         }
         for completion in completions {
             do {
-                log(completion.id, try await store.completeDeliveries([completion], at: now())[0])
+                let outcome = try await store.completeDeliveries([completion], at: now())[0]
+                log(completion.id, outcome)
+                if !outcome.tasks.isEmpty { tasksCreated() }
             } catch {
                 logger.error("cannot record the outcome of webhook delivery \(completion.id)", metadata: ["reason": "\(error)"])
                 let failed = DeliveryCompletion(id: completion.id,

@@ -1,0 +1,62 @@
+import Foundation
+import TrestleCore
+
+/// Where each job's output lives: `<data dir>/logs/<workflow>/<task id>/<attempt>/<job>.log`.
+/// Every path component is a validated name or a number, so no task can write outside `root`.
+public struct JobLogs: Sendable {
+    public let root: String
+
+    public init(dataDir: String) {
+        root = URL(fileURLWithPath: dataDir).appendingPathComponent("logs").path
+    }
+
+    public func path(workflow: String, taskID: Int64, attempt: Int, job: String) throws -> String {
+        guard Names.isValid(workflow), Names.isValid(job) else {
+            throw RunnerError("job '\(job.prefix(80))' of workflow '\(workflow.prefix(80))' has a name unsafe for a path (\(Names.rule))")
+        }
+        return URL(fileURLWithPath: root)
+            .appendingPathComponent(workflow).appendingPathComponent(String(taskID))
+            .appendingPathComponent(String(attempt)).appendingPathComponent(job + ".log").path
+    }
+}
+
+/// Appends a job's output to its log file up to a size cap, then counts what it drops and says so
+/// at the end, so a job printing without end cannot fill the disk.
+final class CappedLogWriter {
+    private let handle: FileHandle
+    private let cap: Int
+    private(set) var written = 0
+    private(set) var dropped = 0
+
+    init(path: String, cap: Int) throws {
+        let url = URL(fileURLWithPath: path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: path, contents: nil) else {
+            throw RunnerError("cannot create log file \(path)")
+        }
+        handle = try FileHandle(forWritingTo: url)
+        self.cap = cap
+    }
+
+    func append(_ bytes: UnsafeRawBufferPointer) {
+        let room = max(0, cap - written)
+        let kept = min(room, bytes.count)
+        if kept > 0 {
+            handle.write(Data(bytes: bytes.baseAddress!, count: kept))
+            written += kept
+        }
+        dropped += bytes.count - kept
+    }
+
+    /// A line of Trestle's own, set apart from the job's output.
+    func note(_ text: String) {
+        handle.write(Data("\n[trestle] \(text)\n".utf8))
+    }
+
+    func close() {
+        if dropped > 0 {
+            note("log capped at \(cap) bytes; \(dropped) more bytes of output were dropped")
+        }
+        try? handle.close()
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+import TrestleCore
+import TrestleGit
+import TrestleStore
+
+/// Runs created tasks: claims them through the store, oldest first, within the executor's and
+/// each workflow's concurrency limits, and runs each claimed attempt (`TaskRun`).
+///
+/// Claims go through the store, not memory, so that several executor processes can share one
+/// store. On start, tasks a killed executor left `running` are failed with the reason
+/// "executor restarted", so nothing stays running forever.
+public final class Scheduler: Service, Sendable {
+    /// How often the store is checked for tasks nobody rang about (made by another process).
+    public static let pollInterval: Duration = .seconds(2)
+
+    private let context: TaskRun.Context
+    private let limits: RunLimits
+    private let runner: String
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+    private let runs = Mutex<[TaskKey: (run: TaskRun, handle: Task<Void, Never>)]>([:])
+
+    public init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
+                now: @escaping @Sendable () -> Int64, serverEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+        context = TaskRun.Context(config: config, store: store, mirrors: mirrors,
+                                  workspaces: Workspaces(dataDir: config.dataDir), logs: JobLogs(dataDir: config.dataDir),
+                                  logger: logger, now: now, serverEnvironment: serverEnvironment)
+        limits = RunLimits(config)
+        runner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// Tells the scheduler that tasks were created or restarted.
+    public func wake() {
+        ring.yield()
+    }
+
+    /// Stops a task's running jobs after its cancel was recorded: their process groups get
+    /// SIGTERM, then SIGKILL after the grace period.
+    public func cancel(_ key: TaskKey) {
+        guard let entry = runs.withLock({ $0[key] }) else { return }
+        entry.run.markStopped(.cancelled)
+        entry.handle.cancel()
+    }
+
+    /// The tasks this process is running now.
+    public var running: [TaskKey] {
+        runs.withLock { Array($0.keys) }
+    }
+
+    public func run() async throws {
+        let logger = context.logger
+        do {
+            let failed = try await context.store.failInterruptedTasks(runner: nil, reason: "executor restarted",
+                                                                      at: context.now())
+            for task in failed {
+                logger.warning("a task left running by an earlier executor was failed", metadata: [
+                    "workflow": "\(task.workflow)", "task": "\(task.taskID)", "reason": "executor restarted",
+                ])
+            }
+        } catch {
+            logger.error("cannot fail the tasks an earlier executor left running", metadata: ["reason": "\(error)"])
+        }
+        guard limits.total > 0 else {
+            logger.info("executor concurrency is 0: tasks are stored but not run by this process")
+            try await gracefulShutdown()
+            return
+        }
+        let ring = self.ring
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.pollInterval)
+                ring.yield()
+            }
+        }
+        await withGracefulShutdownHandler {
+            ring.yield()
+            for await _ in doorbell {
+                await claim()
+            }
+        } onGracefulShutdown: {
+            ring.finish()
+        }
+        ticker.cancel()
+        await stopAll()
+    }
+
+    private func claim() async {
+        let claimed: [TaskRecord]
+        do {
+            claimed = try await context.store.claimTasks(limits, runner: runner, at: context.now())
+        } catch {
+            context.logger.error("cannot claim tasks to run", metadata: ["reason": "\(error)"])
+            return
+        }
+        for task in claimed {
+            let run = TaskRun(task: task, context: context)
+            let key = run.key
+            let logger = context.logger
+            runs.withLock { runs in
+                let handle = Task {
+                    logger.info("task started", metadata: ["workflow": "\(key.workflow)", "task": "\(key.taskID)",
+                                                           "attempt": "\(task.attempt)"])
+                    let status = await run.run()
+                    logger.info("task ended", metadata: ["workflow": "\(key.workflow)", "task": "\(key.taskID)",
+                                                         "status": "\(status?.rawValue ?? "taken over (cancelled or restarted)")"])
+                    self.finished(key)
+                }
+                runs[key] = (run, handle)
+            }
+        }
+    }
+
+    private func finished(_ key: TaskKey) {
+        runs.withLock { _ = $0.removeValue(forKey: key) }
+        ring.yield()
+    }
+
+    /// On shutdown: running jobs are ended and their tasks failed with a reason saying so.
+    private func stopAll() async {
+        let entries = runs.withLock { Array($0.values) }
+        for entry in entries {
+            entry.run.markStopped(.shutdown)
+            entry.handle.cancel()
+        }
+        for entry in entries {
+            await entry.handle.value
+        }
+    }
+}

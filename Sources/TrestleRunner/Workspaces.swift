@@ -1,0 +1,58 @@
+import Foundation
+import TrestleCore
+import TrestleGit
+
+/// Job workspaces: `<data dir>/workspaces/<workflow>/<task id>/<job>`, made fresh for each run of
+/// a job and removed when it ends. Each repo of a build job's target is checked out at its
+/// commit into `<workspace>/<repo name>` from the repo's local mirror.
+public struct Workspaces: Sendable {
+    public let root: String
+
+    public init(dataDir: String) {
+        root = URL(fileURLWithPath: dataDir).appendingPathComponent("workspaces").path
+    }
+
+    public func path(workflow: String, taskID: Int64, job: String) throws -> String {
+        guard Names.isValid(workflow), Names.isValid(job) else {
+            throw RunnerError("job '\(job.prefix(80))' of workflow '\(workflow.prefix(80))' has a name unsafe for a path (\(Names.rule))")
+        }
+        return URL(fileURLWithPath: root).appendingPathComponent(workflow).appendingPathComponent(String(taskID))
+            .appendingPathComponent(job).path
+    }
+
+    /// An empty directory at `path`, removing what an earlier run left there.
+    func makeFresh(_ path: String) throws {
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    func remove(_ path: String) {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+
+    /// Checks out each repo of `target` at its commit; answers the first repo's directory.
+    func checkOut(_ target: TargetArguments, into workspace: String, mirrors: MirrorSet) async throws -> String? {
+        var first: String?
+        for repo in target.build.repos {
+            guard Names.isValid(repo.repoName) else {
+                throw RunnerError("repo name '\(repo.repoName.prefix(80))' is unsafe for a path (\(Names.rule))")
+            }
+            guard let commit = repo.commitID else {
+                throw RunnerError("repo '\(repo.repoName)' of target '\(target.name)' has no resolved commit to check out")
+            }
+            guard let mirror = mirrors[repo.repoName] else {
+                throw RunnerError("repo '\(repo.repoName)' has no mirror; declare it under repos")
+            }
+            let directory = URL(fileURLWithPath: workspace).appendingPathComponent(repo.repoName).path
+            do {
+                try await WorkspaceCheckout.checkout(mirror: mirror.path, commit: commit, into: directory)
+            } catch let error as GitError where error.isNotFound {
+                // The commit may have arrived after the mirror's last fetch.
+                _ = try await mirror.sync()
+                try await WorkspaceCheckout.checkout(mirror: mirror.path, commit: commit, into: directory)
+            }
+            first = first ?? directory
+        }
+        return first
+    }
+}

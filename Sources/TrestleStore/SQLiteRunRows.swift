@@ -1,0 +1,93 @@
+import GRDB
+import TrestleCore
+
+/// The SQL of the executor's claims and progress, inside a caller's write transaction.
+enum SQLiteRunRows {
+    /// Created tasks, oldest first, moved to `running` for `runner` while the limits allow.
+    static func claim(_ limits: RunLimits, runner: String, at time: Int64, db: Database) throws -> [TaskRecord] {
+        var running: [String: Int] = [:]
+        for row in try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT workflow, count(*) AS n FROM tasks WHERE status = 'running' GROUP BY workflow
+            """)) {
+            running[row["workflow"]] = row["n"]
+        }
+        var free = limits.total - running.values.reduce(0, +)
+        guard free > 0 else { return [] }
+        var claimed: [TaskRecord] = []
+        // A bounded look-ahead, so a workflow at its limit cannot hide the tasks of others behind it.
+        let candidates = try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, workflow FROM tasks WHERE status = 'created' ORDER BY id LIMIT ?
+            """), arguments: [max(free * 8, 64)])
+        for row in candidates where free > 0 {
+            let workflow: String = row["workflow"]
+            if let limit = limits.perWorkflow[workflow], running[workflow, default: 0] >= limit { continue }
+            let pk: Int64 = row["id"]
+            try db.cachedStatement(sql: """
+                UPDATE tasks SET status = 'running', start_time = ?, end_time = 0, runner = ? WHERE id = ? AND status = 'created'
+                """).execute(arguments: [time, runner, pk])
+            guard db.changesCount == 1 else { continue }
+            try db.cachedStatement(sql: """
+                UPDATE task_attempts SET status = 'running', start_time = ?
+                WHERE task_pk = ? AND attempt = (SELECT attempt FROM tasks WHERE id = ?)
+                """).execute(arguments: [time, pk, pk])
+            claimed.append(try SQLiteTaskRows.load(pk: pk, db: db))
+            running[workflow, default: 0] += 1
+            free -= 1
+        }
+        return claimed
+    }
+
+    /// Replaces the attempt's stages and, with `ending`, ends the task; nothing is written, and
+    /// false answered, when the task is no longer this attempt running (cancelled or restarted).
+    static func record(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
+                       at time: Int64, db: Database) throws -> Bool {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT id, status, attempt FROM tasks WHERE workflow = ? AND task_id = ?
+            """), arguments: [workflow, taskID]) else { return false }
+        let pk: Int64 = row["id"]
+        guard row["status"] == TaskStatus.running.rawValue, row["attempt"] == attempt else { return false }
+        try SQLiteTaskRows.replaceStages(stages, pk: pk, attempt: attempt, db: db)
+        if let ending {
+            guard let status = try? TaskStateMachine.next(after: .running, on: event(ending)) else {
+                throw StoreError(operation: "end task \(taskID) of \(workflow)", detail: "'\(ending.rawValue)' is not an ending")
+            }
+            try db.execute(sql: "UPDATE tasks SET status = ?, end_time = ? WHERE id = ?", arguments: [status.rawValue, time, pk])
+            try db.execute(sql: "UPDATE task_attempts SET status = ?, end_time = ? WHERE task_pk = ? AND attempt = ?",
+                           arguments: [status.rawValue, time, pk, attempt])
+        }
+        return true
+    }
+
+    /// Tasks left `running` by an executor that is gone: their unfinished jobs fail with `reason`,
+    /// and so do the tasks.
+    static func failInterrupted(runner: String?, reason: String, at time: Int64, db: Database) throws -> [TaskSummary] {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, attempt FROM tasks WHERE status = 'running' AND (? IS NULL OR runner = ? OR runner IS NULL)
+            """, arguments: [runner, runner])
+        var failed: [TaskSummary] = []
+        for row in rows {
+            let pk: Int64 = row["id"]
+            let attempt: Int = row["attempt"]
+            let task = try SQLiteTaskRows.load(pk: pk, db: db)
+            let stages = TaskProgress.ending(task.currentStages, as: .failed, reason: reason, at: time)
+            try SQLiteTaskRows.replaceStages(stages, pk: pk, attempt: attempt, db: db)
+            try db.execute(sql: "UPDATE tasks SET status = 'failed', end_time = ? WHERE id = ?", arguments: [time, pk])
+            try db.execute(sql: "UPDATE task_attempts SET status = 'failed', end_time = ? WHERE task_pk = ? AND attempt = ?",
+                           arguments: [time, pk, attempt])
+            var summary = task.summary
+            summary.status = .failed
+            summary.endTime = time
+            failed.append(summary)
+        }
+        return failed
+    }
+
+    private static func event(_ ending: TaskStatus) -> TaskEvent {
+        switch ending {
+        case .passed: .pass
+        case .timeout: .timeOut
+        case .cancelled: .cancel
+        default: .fail
+        }
+    }
+}

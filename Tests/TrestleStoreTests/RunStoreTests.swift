@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TrestleCore
+import TrestleStore
+
+@Suite("Executor claims and progress in the store")
+struct RunStoreTests {
+    @Test("claims take created tasks oldest first within the total and per-workflow limits, counting tasks already running",
+          arguments: StoreKind.allCases)
+    func claimsRespectLimits(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        for workflow in ["a", "a", "a", "b", "b"] {
+            _ = try await store.createTask(Tasks.new(workflow: workflow))
+        }
+        let limits = RunLimits(total: 3, perWorkflow: ["a": 1])
+        let first = try await store.claimTasks(limits, runner: "r1", at: 10)
+        #expect(first.map { "\($0.summary.workflow)\($0.summary.taskID)" } == ["a1", "b1", "b2"])
+        #expect(first.allSatisfy { $0.summary.status == .running && $0.summary.startTime == 10 })
+        #expect(try await store.claimTasks(limits, runner: "r2", at: 11).isEmpty, "3 are running: the total is reached")
+        let a1 = first[0]
+        let stages = TaskProgress.ending(a1.currentStages, as: .passed, reason: "", at: 12).map { stage in
+            var stage = stage
+            for index in stage.jobs.indices { stage.jobs[index].status = .passed }
+            stage.status = .passed
+            return stage
+        }
+        #expect(try await store.recordProgress(workflow: "a", taskID: 1, attempt: 1, stages: stages, ending: .passed, at: 12))
+        let next = try await store.claimTasks(limits, runner: "r2", at: 13)
+        #expect(next.map { "\($0.summary.workflow)\($0.summary.taskID)" } == ["a2"])
+        let a1Now = try #require(try await store.task(workflow: "a", taskID: 1))
+        #expect(a1Now.summary.status == .passed && a1Now.summary.endTime == 12)
+        #expect(a1Now.attempts.last?.status == .passed)
+        try await store.close()
+    }
+
+    @Test("progress for a task cancelled meanwhile is refused and changes nothing", arguments: StoreKind.allCases)
+    func progressAfterCancelIsRefused(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.createTask(Tasks.new())
+        let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "r", at: 5).first)
+        _ = try await store.cancelTask(workflow: "wf", taskID: 1, by: TaskTrigger(kind: .api, by: "u"), at: 6)
+        let running = TaskProgress.updating(claimed.currentStages, stage: 0, job: 0, to: .running, at: 7)
+        #expect(try await store.recordProgress(workflow: "wf", taskID: 1, attempt: 1, stages: running, ending: nil, at: 7) == false)
+        let task = try #require(try await store.task(workflow: "wf", taskID: 1))
+        #expect(task.summary.status == .cancelled)
+        #expect(task.currentStages.flatMap(\.jobs).allSatisfy { $0.status == .cancelled })
+        try await store.close()
+    }
+
+    @Test("tasks left running by a gone executor are failed with the reason; others are untouched", arguments: StoreKind.allCases)
+    func interruptedTasksFail(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.createTask(Tasks.new())
+        _ = try await store.createTask(Tasks.new())
+        let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "old", at: 5).first)
+        let running = TaskProgress.updating(claimed.currentStages, stage: 0, job: 0, to: .running, at: 6)
+        #expect(try await store.recordProgress(workflow: "wf", taskID: 1, attempt: 1, stages: running, ending: nil, at: 6))
+        let failed = try await store.failInterruptedTasks(runner: nil, reason: "executor restarted", at: 9)
+        #expect(failed.map(\.taskID) == [1])
+        let task = try #require(try await store.task(workflow: "wf", taskID: 1))
+        #expect(task.summary.status == .failed && task.summary.endTime == 9)
+        #expect(task.currentStages[0].jobs[0].error == "executor restarted")
+        #expect(task.currentStages[1].jobs[0].error == "not run: executor restarted")
+        #expect(try await store.task(workflow: "wf", taskID: 2)?.summary.status == .created)
+        try await store.close()
+    }
+}
