@@ -28,6 +28,7 @@ bench:
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	scripts/bench.sh
 	scripts/bench-git.sh
+	scripts/bench-executor.sh
 
 clean:
-	rm -rf .build .bench .bench-git
+	rm -rf .build .bench .bench-git .bench-exec

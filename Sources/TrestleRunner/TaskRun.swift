@@ -51,47 +51,59 @@ final class TaskRun: Sendable {
             return await end(task.currentStages, reason: "workflow '\(workflow)' is no longer in the configuration")
         }
         let taskDeadline = ContinuousClock.now + .seconds(config.timeout)
+        let rules = JobRules(config)
         var stages = task.currentStages
-        while true {
-            switch TaskProgress.next(stages) {
-            case .finish(let status):
-                if status != .passed, let failed = stages.firstIndex(where: { $0.status.isFinal && $0.status != .passed }) {
-                    stages = TaskProgress.skippingRest(stages, after: failed)
-                }
-                return await record(stages, ending: status) ? status : nil
-            case .wait:
-                return await end(stages, reason: "no job of the task can start (an executor fault)")
-            case .start(let stage, let jobs):
-                let time = context.now()
-                for job in jobs {
-                    stages = TaskProgress.updating(stages, stage: stage, job: job, to: .running, at: time)
-                }
-                guard await record(stages, ending: nil) else { return nil }
-                let snapshot = stages
-                let ends = await withTaskGroup(of: (Int, JobOutcome).self) { group in
-                    for job in jobs {
-                        group.addTask {
-                            (job, await self.runJob(stage: stage, job: job, stages: snapshot, workflow: config,
-                                                    taskDeadline: taskDeadline))
-                        }
-                    }
-                    var ends: [(Int, JobOutcome)] = []
-                    for await end in group {
-                        ends.append(end)
-                        stages = TaskProgress.updating(stages, stage: stage, job: end.0, to: end.1.status, at: context.now(),
-                                                       error: end.1.error)
-                        stages[stage].jobs[end.0].image = end.1.image ?? stages[stage].jobs[end.0].image
-                        if !Task.isCancelled, !(await record(stages, ending: nil)) {
-                            group.cancelAll()
-                        }
-                    }
-                    return ends
-                }
-                _ = ends
+        // Jobs start as soon as `TaskProgress` allows (their stage reached, their needs settled)
+        // and every start and end is recorded before the next decision.
+        let taken = await withTaskGroup(of: (Int, Int, JobOutcome).self) { group -> Bool in
+            var running = 0
+            while true {
                 if Task.isCancelled || stopReason.withLock({ $0 }) != nil {
-                    return await stopped(stages)
+                    if running == 0 { return false }
+                } else if case .start(let stage, let jobs) = TaskProgress.next(stages, rules: rules) {
+                    let time = context.now()
+                    for job in jobs {
+                        stages = TaskProgress.updating(stages, stage: stage, job: job, to: .running, at: time, rules: rules)
+                    }
+                    guard await record(stages, ending: nil) else {
+                        group.cancelAll()
+                        return true
+                    }
+                    let snapshot = stages
+                    for job in jobs {
+                        running += 1
+                        group.addTask {
+                            (stage, job, await self.runJob(stage: stage, job: job, stages: snapshot, workflow: config,
+                                                           taskDeadline: taskDeadline))
+                        }
+                    }
+                    continue
+                }
+                guard running > 0, let (stage, job, outcome) = await group.next() else { return false }
+                running -= 1
+                stages = TaskProgress.updating(stages, stage: stage, job: job, to: outcome.status, at: context.now(),
+                                               error: outcome.error, rules: rules)
+                stages[stage].jobs[job].image = outcome.image ?? stages[stage].jobs[job].image
+                if !Task.isCancelled, !(await record(stages, ending: nil)) {
+                    // Cancelled or restarted through the API: stop the jobs still running.
+                    group.cancelAll()
+                    while await group.next() != nil {}
+                    return true
                 }
             }
+        }
+        if taken { return nil }
+        if Task.isCancelled || stopReason.withLock({ $0 }) != nil {
+            return await stopped(stages)
+        }
+        switch TaskProgress.next(stages, rules: rules) {
+        case .finish(let status):
+            if status != .passed, let failed = stages.firstIndex(where: { $0.status.isFinal && $0.status != .passed }) {
+                stages = TaskProgress.skippingRest(stages, after: failed)
+            }
+            return await record(stages, ending: status) ? status : nil
+        case .start, .wait:
+            return await end(stages, reason: "no job of the task can start (an executor fault)")
         }
     }
 
@@ -150,6 +162,7 @@ final class TaskRun: Sendable {
         var workingDirectory = workspace
         var image: String?
         var imageFile: String?
+        var shellJob: ShellJobConfig?
         switch job.kind {
         case .build:
             command = target?.build
@@ -166,6 +179,22 @@ final class TaskRun: Sendable {
         case .deploy:
             command = target?.deploy
             image = Self.image(for: job.target, stages: stages, releaseImages: task.arguments.releaseImages)
+        case .shell:
+            shellJob = workflow.stages.flatMap(\.jobs).first { $0.name == job.name }
+            command = shellJob?.run
+            guard shellJob != nil else {
+                return JobOutcome(status: .failed, error: "job '\(job.name)' is no longer in workflow '\(workflow.name)' of the configuration")
+            }
+            // Every repo the task builds, each once, for tests and checks across them.
+            var seen = Set<String>()
+            let repos = task.arguments.targets.flatMap(\.build.repos).filter { seen.insert($0.repoName).inserted }
+            do {
+                workingDirectory = try await context.workspaces.checkOut(
+                    TargetArguments(name: job.name, serviceType: .k8s, build: BuildArguments(repos: repos)),
+                    into: workspace, mirrors: context.mirrors) ?? workspace
+            } catch {
+                return JobOutcome(status: .failed, error: "cannot check out the sources: \(error)")
+            }
         }
         guard let command, !command.isEmpty else {
             if target == nil {
@@ -173,21 +202,22 @@ final class TaskRun: Sendable {
             }
             return JobOutcome(status: .passed, error: "no \(job.kind.rawValue) command is configured for target '\(job.target)'; nothing to run")
         }
-        let jobTimeout = Duration.seconds(target?.timeout ?? workflow.timeout)
+        let timeoutSeconds = shellJob?.timeout ?? target?.timeout ?? workflow.timeout
+        let jobTimeout = Duration.seconds(timeoutSeconds)
         let jobDeadline = min(ContinuousClock.now + jobTimeout, taskDeadline)
         let environment = JobEnvironment.variables(task: task, job: job, stage: stages[stage].name,
                                                    serviceType: target?.serviceType, workspace: workspace, image: image,
                                                    imageFile: imageFile, server: context.serverEnvironment)
         var outcome = await finish(job: job, command: command, environment: environment, workingDirectory: workingDirectory,
-                                   logPath: logPath, deadline: jobDeadline, taskDeadline: taskDeadline, target: target,
-                                   workflow: workflow)
+                                   logPath: logPath, deadline: jobDeadline, taskDeadline: taskDeadline,
+                                   workflow: workflow, timeoutSeconds: timeoutSeconds)
         outcome.image = job.kind == .build ? (outcome.status == .passed ? imageFile.flatMap(Self.announcedImage) : nil) : image
         return outcome
     }
 
     private func finish(job: JobRecord, command: String, environment: [String: String], workingDirectory: String,
                         logPath: String, deadline jobDeadline: ContinuousClock.Instant, taskDeadline: ContinuousClock.Instant,
-                        target: TargetConfig?, workflow: WorkflowConfig) async -> JobOutcome {
+                        workflow: WorkflowConfig, timeoutSeconds: Int) async -> JobOutcome {
         let end = await JobProcess.run(JobCommand(
             command: command, environment: environment, workingDirectory: workingDirectory, logPath: logPath,
             maxLogBytes: context.config.executor.maxLogBytes, deadline: jobDeadline,
@@ -202,7 +232,7 @@ final class TaskRun: Sendable {
         case .timedOut:
             let reason = ContinuousClock.now >= taskDeadline
                 ? "the task ran out of time (workflow timeout \(workflow.timeout) s)"
-                : "the job ran out of time (target timeout \(target?.timeout ?? workflow.timeout) s)"
+                : "the job ran out of time (\(job.kind == .shell ? "job" : "target") timeout \(timeoutSeconds) s)"
             return JobOutcome(status: .timeout, error: reason)
         case .stopped:
             switch stopReason.withLock({ $0 }) {

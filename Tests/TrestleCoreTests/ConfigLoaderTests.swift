@@ -40,6 +40,35 @@ struct ConfigLoaderTests {
         #expect(workflow.targets[1].serviceType == .k8s)
         #expect(workflow.targets[1].timeout == ConfigLoader.defaultTimeoutSeconds)
         #expect(workflow.triggers[1].targets == ["vote", "result"])
+        #expect(config.executor.concurrency == 8 && config.executor.killGrace == 5 && config.executor.maxLogBytes == 2048)
+        #expect(workflow.concurrency == 2)
+        #expect(workflow.stages == [
+            StageConfig(name: "test", after: .build, jobs: [
+                ShellJobConfig(name: "unit", run: "swift test", timeout: 900),
+                ShellJobConfig(name: "lint", run: "make lint", needs: ["unit"], allowFailure: true),
+            ]),
+            StageConfig(name: "smoke", after: .deploy, jobs: [ShellJobConfig(name: "smoke", run: "./smoke.sh")]),
+        ])
+        let arguments = TaskArguments(targets: [TargetArguments(name: "vote", serviceType: .helm, build: BuildArguments(repos: []))],
+                                      releaseImages: [])
+        #expect(TaskPlanner.stages(for: arguments, adding: workflow.stages).map(\.name) == ["build", "test", "deploy", "smoke"])
+        let release = TaskArguments(targets: [], releaseImages: [ReleaseImage(image: "i", serviceName: "vote")])
+        #expect(TaskPlanner.stages(for: release, adding: workflow.stages).map(\.name) == ["deploy", "smoke"],
+                "a release builds nothing, so the stages after build do not run")
+    }
+
+    @Test("stages with taken names, unknown or circular needs and missing commands are refused, each named")
+    func badStages() throws {
+        let error = try #require(throws: ConfigError.self) {
+            try ConfigLoader.parse(yaml: FixtureFile.text("bad-stages.yaml"), file: "bad-stages.yaml", environment: [:])
+        }
+        let text = error.description
+        #expect(text.contains("executor.concurrency"))
+        #expect(text.contains("stage name 'build' is taken"))
+        #expect(text.contains("job name 'build-vote' is used twice"))
+        #expect(text.contains("form a cycle: x -> y -> x"))
+        #expect(text.contains("job 'z' needs 'ghost'"))
+        #expect(text.contains("workflows[0].stages[1].jobs[4]: missing key 'run'"))
     }
 
     @Test("every problem in a file is reported at once with file, line, key path and a fix")

@@ -30,14 +30,15 @@ struct CreateTaskValidationTests {
         }
     }
 
-    @Test("a valid request takes the target's service type from the config and plans build then deploy")
+    @Test("a valid request takes the target's service type from the config and plans build, the workflow's own stages, and deploy")
     func validRequest() throws {
         let validated = try CreateTaskValidation.validate(Self.request(), config: Self.config)
         #expect(validated.arguments.targets[0].serviceType == .helm)
         let task = validated.newTask(trigger: TaskTrigger(kind: .api, by: "scripts"), createTime: 10)
         #expect(task.project == "voting")
-        #expect(task.stages.map(\.name) == ["build", "deploy"])
+        #expect(task.stages.map(\.name) == ["build", "test", "deploy", "smoke"])
         #expect(task.stages[0].jobs.map(\.name) == ["build-vote"])
+        #expect(task.stages[1].jobs.map(\.kind) == [.shell, .shell])
     }
 
     @Test("a commit id is kept lowercase and indexed once")

@@ -90,4 +90,31 @@ struct TaskProgressTests {
         #expect(variables["PATH"] == "/bin" && variables["HOME"] == "/root")
         #expect(variables["TRESTLE_TOKEN"] == nil)
     }
+
+    @Test("a job starts once the jobs it needs have settled; a job allowed to fail does not fail its stage")
+    func needsAndAllowedFailures() {
+        let rules = JobRules(needs: ["test-1": ["test-0"]], allowedToFail: ["test-2"])
+        var stages = [Self.stage("test", [.created, .created, .created])]
+        #expect(TaskProgress.next(stages, rules: rules) == .start(stage: 0, jobs: [0, 2]))
+        stages = TaskProgress.updating(stages, stage: 0, job: 0, to: .running, at: 1, rules: rules)
+        stages = TaskProgress.updating(stages, stage: 0, job: 2, to: .running, at: 1, rules: rules)
+        #expect(TaskProgress.next(stages, rules: rules) == .wait)
+        stages = TaskProgress.updating(stages, stage: 0, job: 2, to: .failed, at: 2, rules: rules)
+        #expect(TaskProgress.next(stages, rules: rules) == .wait, "an allowed failure blocks nothing")
+        stages = TaskProgress.updating(stages, stage: 0, job: 0, to: .passed, at: 3, rules: rules)
+        #expect(TaskProgress.next(stages, rules: rules) == .start(stage: 0, jobs: [1]))
+        stages = TaskProgress.updating(stages, stage: 0, job: 1, to: .running, at: 4, rules: rules)
+        stages = TaskProgress.updating(stages, stage: 0, job: 1, to: .passed, at: 5, rules: rules)
+        #expect(stages[0].status == .passed)
+        #expect(TaskProgress.next(stages, rules: rules) == .finish(.passed))
+    }
+
+    @Test("a job whose needed job failed never starts, and the task fails")
+    func failedNeedStopsDependents() {
+        let rules = JobRules(needs: ["test-1": ["test-0"]])
+        let stages = [Self.stage("test", [.failed, .created])]
+        #expect(TaskProgress.next(stages, rules: rules) == .finish(.failed))
+        let skipped = TaskProgress.skippingRest(stages, after: 0)
+        #expect(skipped[0].jobs[1].error == "not run: stage 'test' did not pass")
+    }
 }

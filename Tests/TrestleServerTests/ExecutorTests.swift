@@ -47,7 +47,7 @@ struct ExecutorTests {
         let branchJSON = String(decoding: try JSONEncoder().encode(branch), as: UTF8.self)
         var body = #"{"workflow_name":"\#(workflow)","env_name":"dev","targets":[{"name":"\#(target)","build":{"repos":["#
             + #"{"repo_name":"voting-app","branch":\#(branchJSON),"pr":0\#(commitField)}"#
-        if target == "vote" {
+        if target == "vote", workflow == "runs" {
             body += #",{"repo_name":"dyliu","branch":"main","pr":0}"#
         }
         body += "]}}]"
@@ -325,6 +325,21 @@ struct ExecutorTests {
             await #expect(throws: FixtureCommand.Failure.self) {
                 try await FixtureCommand.runOffPool(command + ["--job", "nope"])
             }
+        }
+    }
+
+    @Test("a workflow's own stages run after build and after deploy; a job waits for the jobs it needs; an allowed failure does not fail the stage")
+    func ownStages() async throws {
+        let control = try Control()
+        try await Self.run(control) { client in
+            let id = try await Self.create(client, workflow: "staged", target: "vote")
+            let task = try await Self.wait(client, workflow: "staged", task: id)
+            #expect(task["status"] as? String == "passed", "\(task)")
+            #expect((task["stages"] as? [[String: Any]])?.map { $0["name"] as? String } == ["build", "test", "deploy", "smoke"])
+            #expect((task["stages"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "passed" } == true)
+            #expect(Self.job(task, "lint")["status"] as? String == "failed")
+            #expect(control.read("order") == "build\nunit voting-app\npackage\ndeploy\nsmoke\n")
+            #expect(try await Self.log(client, workflow: "staged", task: id, job: "lint").contains("lint found problems"))
         }
     }
 }

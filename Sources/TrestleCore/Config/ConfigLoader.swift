@@ -213,7 +213,7 @@ public enum ConfigLoader {
         var names = Set<String>()
         let repoNames = Set(repos.map(\.name))
         return cursor.list().compactMap { item -> WorkflowConfig? in
-            guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "concurrency", "targets", "triggers"]) else {
+            guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "concurrency", "targets", "stages", "triggers"]) else {
                 return nil
             }
             let name = validName(map, key: "name", hint: "voting-workflow-dev")
@@ -225,6 +225,7 @@ public enum ConfigLoader {
             let targets = readTargets(map.required("targets", hint: "[{ name: vote, repos: [voting-app], build: \"make\" }]"),
                                       repoNames: repoNames)
             let triggers = readTriggers(map.value("triggers"), repoNames: repoNames, targets: targets)
+            let stages = readStages(map.value("stages"), targets: targets)
             if let env, !envs.isEmpty, !envs.contains(env) {
                 map.value("env")?.problem("'\(env)' is not in envs \(envs); add it there")
             }
@@ -233,7 +234,7 @@ public enum ConfigLoader {
                 item.problem("workflow name '\(name)' is used twice; each workflow needs its own name")
             }
             return WorkflowConfig(name: name, project: project, env: env, envs: envs, timeout: timeout,
-                                  concurrency: concurrency, targets: targets, triggers: triggers)
+                                  concurrency: concurrency, targets: targets, stages: stages, triggers: triggers)
         }
     }
 
@@ -266,6 +267,66 @@ public enum ConfigLoader {
             cursor.problem("a workflow needs at least one target")
         }
         return targets
+    }
+
+    private static func readStages(_ cursor: YAMLCursor?, targets: [TargetConfig]) -> [StageConfig] {
+        guard let cursor else { return [] }
+        var stageNames: Set<String> = ["build", "deploy"]
+        var jobNames = Set(targets.flatMap { ["build-\($0.name)", "deploy-\($0.name)"] })
+        return cursor.list().compactMap { item -> StageConfig? in
+            guard let map = item.mapping(allowed: ["name", "after", "jobs"]) else { return nil }
+            let name = validName(map, key: "name", hint: "test")
+            if let name, !stageNames.insert(name).inserted {
+                map.value("name")?.problem("stage name '\(name)' is taken (build and deploy are the workflow's own); name it differently")
+            }
+            let after = map.value("after")?.oneOf(StageConfig.Placement.self) ?? .build
+            var jobs: [ShellJobConfig] = []
+            for entry in map.required("jobs", hint: "[{ name: unit, run: \"make test\" }]")?.list() ?? [] {
+                guard let job = entry.mapping(allowed: ["name", "run", "needs", "allow_failure", "timeout"]) else { continue }
+                let jobName = validName(job, key: "name", hint: "unit")
+                let run = job.requiredString("run", hint: "make test")
+                if let jobName, !jobNames.insert(jobName).inserted {
+                    job.value("name")?.problem("job name '\(jobName)' is used twice in this workflow (build-<target> and deploy-<target> are taken)")
+                }
+                guard let jobName, let run else { continue }
+                jobs.append(ShellJobConfig(name: jobName, run: run, needs: job.stringList("needs"),
+                                           allowFailure: job.value("allow_failure")?.bool() ?? false,
+                                           timeout: job.value("timeout")?.int(in: 1...604_800)))
+            }
+            if jobs.isEmpty, map.value("jobs") != nil {
+                map.value("jobs")?.problem("a stage needs at least one job")
+            }
+            let names = Set(jobs.map(\.name))
+            for job in jobs {
+                for need in job.needs where !names.contains(need) || need == job.name {
+                    map.value("jobs")?.problem("job '\(job.name)' needs '\(need)', which is not another job of stage '\(name ?? "?")'")
+                }
+            }
+            if let cycle = Self.cycle(in: jobs) {
+                map.value("jobs")?.problem("the needs of stage '\(name ?? "?")' form a cycle: \(cycle.joined(separator: " -> "))")
+            }
+            guard let name else { return nil }
+            return StageConfig(name: name, after: after, jobs: jobs)
+        }
+    }
+
+    /// A cycle among jobs' needs, as the job names along it, if there is one.
+    static func cycle(in jobs: [ShellJobConfig]) -> [String]? {
+        let needs = Dictionary(jobs.map { ($0.name, $0.needs) }, uniquingKeysWith: { first, _ in first })
+        var done = Set<String>()
+        func visit(_ name: String, _ path: [String]) -> [String]? {
+            if let start = path.firstIndex(of: name) { return Array(path[start...]) + [name] }
+            guard !done.contains(name) else { return nil }
+            for next in needs[name] ?? [] {
+                if let cycle = visit(next, path + [name]) { return cycle }
+            }
+            done.insert(name)
+            return nil
+        }
+        for job in jobs {
+            if let cycle = visit(job.name, []) { return cycle }
+        }
+        return nil
     }
 
     private static let triggerKeys = ["events", "repo", "branches", "target_branches", "tags", "paths", "paths_ignore",

@@ -240,6 +240,45 @@ public struct TargetConfig: Sendable {
     }
 }
 
+/// A stage of shell jobs a workflow adds:
+/// `stages: [{ name: test, after: build, jobs: [{ name: unit, run: "make test", needs: [], allow_failure: false, timeout: 600 }] }]`.
+public struct StageConfig: Sendable, Hashable {
+    /// Where the stage runs: after the build stage (before deploy), or after the deploy stage.
+    public enum Placement: String, Sendable, CaseIterable, Hashable {
+        case build
+        case deploy
+    }
+
+    public var name: String
+    public var after: Placement
+    public var jobs: [ShellJobConfig]
+
+    public init(name: String, after: Placement = .build, jobs: [ShellJobConfig]) {
+        self.name = name
+        self.after = after
+        self.jobs = jobs
+    }
+}
+
+/// A shell job of a workflow's own stage. `needs` names jobs of the same stage that must end
+/// first (passed, or failed while allowed to); a job allowed to fail does not fail its stage.
+public struct ShellJobConfig: Sendable, Hashable {
+    public var name: String
+    public var run: String
+    public var needs: [String]
+    public var allowFailure: Bool
+    /// Seconds the job may run; nil takes the workflow's timeout.
+    public var timeout: Int?
+
+    public init(name: String, run: String, needs: [String] = [], allowFailure: Bool = false, timeout: Int? = nil) {
+        self.name = name
+        self.run = run
+        self.needs = needs
+        self.allowFailure = allowFailure
+        self.timeout = timeout
+    }
+}
+
 public enum WebhookEvent: String, Sendable, CaseIterable, Hashable {
     case push
     case tagPush = "tag_push"
@@ -300,11 +339,14 @@ public struct WorkflowConfig: Sendable {
     /// Tasks of this workflow running at once; nil leaves only the executor's limit.
     public var concurrency: Int?
     public var targets: [TargetConfig]
+    /// Stages of shell jobs the workflow adds around its build and deploy stages.
+    public var stages: [StageConfig]
     public var triggers: [TriggerConfig]
 
     public init(name: String, project: String, env: String?, envs: [String], timeout: Int, concurrency: Int? = nil,
-                targets: [TargetConfig], triggers: [TriggerConfig]) {
+                targets: [TargetConfig], stages: [StageConfig] = [], triggers: [TriggerConfig]) {
         self.concurrency = concurrency
+        self.stages = stages
         self.name = name
         self.project = project
         self.env = env

@@ -29,8 +29,11 @@ public enum JobEnvironment {
         if let serviceType { variables["SERVICE_TYPE"] = serviceType.rawValue }
         variables["IMAGE"] = image ?? ""
         if let imageFile { variables["TRESTLE_IMAGE_FILE"] = imageFile }
-        if let target = task.arguments.targets.first(where: { $0.name == job.target }) {
-            variables["SERVICE_TYPE"] = target.serviceType.rawValue
+        // A shell job belongs to no target: it gets the first target's repos.
+        let target = task.arguments.targets.first { $0.name == job.target }
+            ?? (job.kind == .shell ? task.arguments.targets.first : nil)
+        if let target {
+            if job.kind != .shell { variables["SERVICE_TYPE"] = target.serviceType.rawValue }
             let repos = target.build.repos
             if let first = repos.first {
                 variables["REPO_NAME"] = first.repoName

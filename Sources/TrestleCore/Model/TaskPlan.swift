@@ -1,6 +1,8 @@
 public enum JobKind: String, Sendable, Codable, CaseIterable, Hashable {
     case build
     case deploy
+    /// A job of a workflow's own stage: its `run` command, with every repo of the task checked out.
+    case shell
 }
 
 public struct JobPlan: Sendable, Hashable {
@@ -26,15 +28,22 @@ public struct StagePlan: Sendable, Hashable {
     }
 }
 
-/// The default workflow shape: a build stage with one job per target, then a
-/// deploy stage with one job per target or release image.
+/// The workflow shape: a build stage with one job per target, then a deploy stage with one job
+/// per target or release image; a workflow's own stages go after build (only when the task builds)
+/// or after deploy.
 public enum TaskPlanner {
-    public static func stages(for arguments: TaskArguments) -> [StagePlan] {
+    public static func stages(for arguments: TaskArguments, adding own: [StageConfig] = []) -> [StagePlan] {
+        func shell(_ placement: StageConfig.Placement) -> [StagePlan] {
+            own.filter { $0.after == placement }.map { stage in
+                StagePlan(name: stage.name, jobs: stage.jobs.map { JobPlan(name: $0.name, kind: .shell, target: "") })
+            }
+        }
         var stages: [StagePlan] = []
         if !arguments.targets.isEmpty {
             stages.append(StagePlan(name: "build", jobs: arguments.targets.map {
                 JobPlan(name: "build-\($0.name)", kind: .build, target: $0.name)
             }))
+            stages += shell(.build)
         }
         var deployed = Set<String>()
         var deploys: [JobPlan] = []
@@ -45,7 +54,7 @@ public enum TaskPlanner {
         if !deploys.isEmpty {
             stages.append(StagePlan(name: "deploy", jobs: deploys))
         }
-        return stages
+        return stages + shell(.deploy)
     }
 
     /// The stages of a restart: jobs that passed stay passed, every other job runs again.

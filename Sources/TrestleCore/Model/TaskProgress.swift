@@ -1,8 +1,32 @@
+/// What the workflow says about its jobs beyond their stage: which jobs of the same stage each
+/// needs, and which may fail without failing the stage.
+public struct JobRules: Sendable, Hashable {
+    public var needs: [String: [String]]
+    public var allowedToFail: Set<String>
+
+    public init(needs: [String: [String]] = [:], allowedToFail: Set<String> = []) {
+        self.needs = needs
+        self.allowedToFail = allowedToFail
+    }
+
+    public init(_ workflow: WorkflowConfig?) {
+        let jobs = workflow?.stages.flatMap(\.jobs) ?? []
+        self.init(needs: Dictionary(jobs.map { ($0.name, $0.needs) }, uniquingKeysWith: { first, _ in first }),
+                  allowedToFail: Set(jobs.filter(\.allowFailure).map(\.name)))
+    }
+
+    /// Passed, or ended while allowed to fail: the stage goes on.
+    func settled(_ job: JobRecord) -> Bool {
+        job.status == .passed || (job.status.isFinal && allowedToFail.contains(job.name))
+    }
+}
+
 /// Where a running attempt stands and what runs next: pure functions of its stages.
 ///
-/// Stages run in order; the jobs of a stage run in parallel. A stage passes when every job
-/// passed; a job that failed, timed out or was cancelled ends the task with that status once the
-/// stage's other jobs have ended, and the later stages never start.
+/// Stages run in order; the jobs of a stage run in parallel, each once the jobs it `needs` have
+/// settled. A stage passes when every job passed (or failed while allowed to); a job that failed,
+/// timed out or was cancelled ends the task with that status once the stage's running jobs have
+/// ended, and nothing new starts.
 public enum TaskProgress {
     public enum Next: Sendable, Equatable {
         /// Start these jobs (positions in the stage); jobs of the stage already running keep running.
@@ -13,24 +37,31 @@ public enum TaskProgress {
         case finish(TaskStatus)
     }
 
-    public static func next(_ stages: [StageRecord]) -> Next {
+    public static func next(_ stages: [StageRecord], rules: JobRules = JobRules()) -> Next {
         for (index, stage) in stages.enumerated() {
-            if stage.jobs.allSatisfy({ $0.status == .passed }) { continue }
-            let waiting = stage.jobs.indices.filter { stage.jobs[$0].status == .created }
-            let running = stage.jobs.contains { $0.status == .running }
-            let ended = stage.jobs.filter { $0.status.isFinal && $0.status != .passed }.map(\.status)
-            if ended.isEmpty {
-                return waiting.isEmpty ? .wait : .start(stage: index, jobs: waiting)
+            let jobs = stage.jobs
+            if jobs.allSatisfy(rules.settled) { continue }
+            let running = jobs.contains { $0.status == .running }
+            let blocking = jobs.filter { $0.status.isFinal && !rules.settled($0) }.map(\.status)
+            if !blocking.isEmpty {
+                // A job of this stage did not pass: let the running ones end, start nothing new.
+                return running ? .wait : .finish(worst(blocking))
             }
-            // A job of this stage did not pass: let the others end, start nothing new.
-            return running ? .wait : .finish(worst(ended))
+            let byName = Dictionary(jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
+            let startable = jobs.indices.filter { position in
+                jobs[position].status == .created
+                    && (rules.needs[jobs[position].name] ?? []).allSatisfy { byName[$0].map(rules.settled) ?? true }
+            }
+            if !startable.isEmpty { return .start(stage: index, jobs: startable) }
+            // Nothing can start and nothing runs: needs that can never settle (config validation refuses cycles).
+            return running ? .wait : .finish(.failed)
         }
         return .finish(.passed)
     }
 
     /// The stages with one job's new status, its stage's status and times derived from its jobs.
     public static func updating(_ stages: [StageRecord], stage: Int, job: Int, to status: TaskStatus,
-                                at time: Int64, error: String? = nil) -> [StageRecord] {
+                                at time: Int64, error: String? = nil, rules: JobRules = JobRules()) -> [StageRecord] {
         var stages = stages
         var record = stages[stage].jobs[job]
         record.status = status
@@ -43,7 +74,7 @@ public enum TaskProgress {
             record.error = error
         }
         stages[stage].jobs[job] = record
-        stages[stage] = derived(stages[stage], at: time)
+        stages[stage] = derived(stages[stage], at: time, rules: rules)
         return stages
     }
 
@@ -62,10 +93,10 @@ public enum TaskProgress {
         }
     }
 
-    /// After the task failed in an earlier stage: the jobs that never started say why.
+    /// After the task failed in a stage: the jobs of it and later stages that never started say why.
     public static func skippingRest(_ stages: [StageRecord], after failedStage: Int) -> [StageRecord] {
         stages.enumerated().map { index, stage in
-            guard index > failedStage else { return stage }
+            guard index >= failedStage else { return stage }
             var stage = stage
             for job in stage.jobs.indices where stage.jobs[job].status == .created {
                 stage.jobs[job].error = "not run: stage '\(stages[failedStage].name)' did not pass"
@@ -75,16 +106,16 @@ public enum TaskProgress {
     }
 
     /// A stage's status and times from its jobs.
-    static func derived(_ stage: StageRecord, at time: Int64) -> StageRecord {
+    static func derived(_ stage: StageRecord, at time: Int64, rules: JobRules = JobRules()) -> StageRecord {
         var stage = stage
         let statuses = stage.jobs.map(\.status)
         let wasFinal = stage.status.isFinal
-        if statuses.allSatisfy({ $0 == .passed }) {
+        if stage.jobs.allSatisfy(rules.settled) {
             stage.status = .passed
         } else if statuses.contains(.running) {
             stage.status = .running
         } else if statuses.allSatisfy(\.isFinal) {
-            stage.status = worst(statuses.filter { $0 != .passed })
+            stage.status = worst(stage.jobs.filter { !rules.settled($0) }.map(\.status))
         } else if statuses.contains(where: { $0 != .created }) {
             stage.status = .running
         } else {

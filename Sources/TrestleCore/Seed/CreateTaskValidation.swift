@@ -6,7 +6,7 @@ public struct ValidatedTaskRequest: Sendable {
 
     public func newTask(trigger: TaskTrigger, createTime: Int64) -> NewTask {
         NewTask(workflow: workflow.name, project: workflow.project, env: env, trigger: trigger,
-                arguments: arguments, stages: TaskPlanner.stages(for: arguments), createTime: createTime)
+                arguments: arguments, stages: TaskPlanner.stages(for: arguments, adding: workflow.stages), createTime: createTime)
     }
 }
 
