@@ -45,19 +45,9 @@ YAML
 export BENCH_TOKEN="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 export BENCH_HOOK_TOKEN="hook-$BENCH_TOKEN"
 "$BIN" mirror sync --config "$DIR/bench.yaml" --data-dir "$DIR" > /dev/null
-"$BIN" serve --config "$DIR/bench.yaml" --data-dir "$DIR" --port-file "$DIR/port" --log-level warning > "$DIR/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-deadline=$((SECONDS + 60))
-until [ -s "$DIR/port" ]; do
-  if [ $SECONDS -ge $deadline ] || ! kill -0 $SERVER 2>/dev/null; then
-    echo "server did not start; its log:" >&2
-    cat "$DIR/server.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-URL="http://127.0.0.1:$(cat "$DIR/port")/api/webhook/gitlab"
+. scripts/bench-lib.sh
+start_trestle "$DIR/bench.yaml" "$DIR"
+URL="$BASE/api/webhook/gitlab"
 
 echo "== $PUSHES pushes, one every ${GAP}s"
 TEMPLATE=samples/webhooks/push-main.json

@@ -18,7 +18,6 @@ TOKEN="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
 if [ "${BENCH_REUSE:-0}" = 1 ] && [ "$(cat "$DIR/seeded" 2>/dev/null)" = "$TASKS" ]; then
   echo "== reusing the $TASKS tasks seeded in $DIR (BENCH_REUSE=1)"
-  rm -f "$DIR/port"
 else
   rm -rf "$DIR"
   mkdir -p "$DIR"
@@ -57,23 +56,10 @@ workflows:
 YAML
 
 export BENCH_HOOK_TOKEN="hook-$TOKEN"
-BENCH_TOKEN="$TOKEN" "$BIN" mirror sync --config "$DIR/bench.yaml" --data-dir "$DIR" > /dev/null
-BENCH_TOKEN="$TOKEN" "$BIN" serve --config "$DIR/bench.yaml" --data-dir "$DIR" --port-file "$DIR/port" \
-  --log-level warning > "$DIR/server.log" 2>&1 &
-SERVER=$!
-trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true' EXIT
-
-deadline=$((SECONDS + 60))
-until [ -s "$DIR/port" ]; do
-  if [ $SECONDS -ge $deadline ] || ! kill -0 $SERVER 2>/dev/null; then
-    echo "server did not start; its log:" >&2
-    cat "$DIR/server.log" >&2
-    exit 1
-  fi
-  sleep 0.1
-done
-PORT=$(cat "$DIR/port")
-BASE="http://127.0.0.1:$PORT"
+export BENCH_TOKEN="$TOKEN"
+"$BIN" mirror sync --config "$DIR/bench.yaml" --data-dir "$DIR" > /dev/null
+. scripts/bench-lib.sh
+start_trestle "$DIR/bench.yaml" "$DIR"
 
 sample=$(head -n 1 "$DIR/prefixes.txt")
 answer=$(curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/api/directory/workflowTask?commitId=$sample")

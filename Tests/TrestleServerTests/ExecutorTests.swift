@@ -106,9 +106,11 @@ struct ExecutorTests {
         return response.text
     }
 
+    /// Whether the process group of a pid file's job (its first pid), or the child it started (its second), still exists.
     static func alive(_ pidFile: String?) -> Bool {
-        guard let text = pidFile?.trimmingCharacters(in: .whitespacesAndNewlines), let pid = pid_t(text) else { return false }
-        return kill(pid, 0) == 0
+        let pids = (pidFile ?? "").split(whereSeparator: \.isWhitespace).compactMap { pid_t(String($0)) }
+        guard pids.count == 2 else { return false }
+        return kill(-pids[0], 0) == 0 || kill(pids[1], 0) == 0
     }
 
     static func run(_ control: Control, _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
@@ -172,7 +174,7 @@ struct ExecutorTests {
             #expect((Self.job(task, "build-slow")["error"] as? String ?? "").contains("target timeout 2 s"))
             let pidFile = control.read("slow-\(id).pid")
             #expect(pidFile != nil)
-            try await Self.waitFor("the job's child process to be gone") { !Self.alive(pidFile) }
+            try await Self.waitFor("the job's process group to be gone") { !Self.alive(pidFile) }
         }
     }
 
