@@ -34,8 +34,10 @@ public struct JobLogStream: Sendable {
                 offset = try await Self.copy(path, from: offset, to: write)
                 guard follow else { break }
                 let task = try await store.task(workflow: workflow, taskID: taskID)
-                let status = task?.attempts.first { $0.number == attempt }?.stages.flatMap(\.jobs).first { $0.name == job }?.status
-                guard let status, !status.isFinal else {
+                let current = task?.attempts.first { $0.number == attempt }
+                let status = current?.stages.flatMap(\.jobs).first { $0.name == job }?.status
+                // A job that never started in an attempt that ended will write nothing more.
+                guard let status, !status.isFinal, let current, !current.status.isFinal else {
                     offset = try await Self.copy(path, from: offset, to: write)
                     break
                 }

@@ -13,7 +13,8 @@ import TrestleStore
 /// store. On start, tasks a killed executor left `running` are failed with the reason
 /// "executor restarted", so nothing stays running forever.
 public final class Scheduler: Service, Sendable {
-    /// How often the store is checked for tasks nobody rang about (made by another process).
+    /// How often the store is checked for tasks nobody rang about (made by another process), and
+    /// for running tasks ended elsewhere.
     public static let pollInterval: Duration = .seconds(2)
 
     private let context: TaskRun.Context
@@ -73,6 +74,7 @@ public final class Scheduler: Service, Sendable {
         let ticker = Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: Self.pollInterval)
+                await self.stopTakenRuns()
                 ring.yield()
             }
         }
@@ -110,6 +112,18 @@ public final class Scheduler: Service, Sendable {
                     self.finished(key)
                 }
                 runs[key] = (run, handle)
+            }
+        }
+    }
+
+    /// Runs whose task the store no longer has running in that attempt (cancelled by a webhook's
+    /// auto_cancel, or through another process) stop their jobs, as an API cancel here would.
+    private func stopTakenRuns() async {
+        let entries = runs.withLock { $0.map { ($0.key, $0.value.run.task.attempt) } }
+        for (key, attempt) in entries {
+            guard let task = try? await context.store.task(workflow: key.workflow, taskID: key.taskID) else { continue }
+            if task.summary.status != .running || task.attempt != attempt {
+                cancel(key)
             }
         }
     }

@@ -344,4 +344,33 @@ struct ExecutorTests {
             #expect(try await Self.log(client, workflow: "staged", task: id, job: "lint").contains("lint found problems"))
         }
     }
+
+    @Test("a running task cancelled through the store by another process has its processes ended too")
+    func cancelledElsewhere() async throws {
+        let control = try Control()
+        try await TestServer.run(configFile: "executor.yaml", environment: control.environment) { client, dataDir in
+            let id = try await Self.create(client, target: "hang")
+            try await Self.waitFor("the job to start its child") { control.exists("hang-\(id).pid") }
+            let pidFile = control.read("hang-\(id).pid")
+            let other = try SQLiteTaskStore(path: dataDir.appendingPathComponent("trestle.sqlite").path)
+            _ = try await other.cancelTask(workflow: "runs", taskID: Int64(id), by: TaskTrigger(kind: .cli, by: "elsewhere"), at: 5)
+            try await other.close()
+            try await Self.waitFor("the processes of the task cancelled elsewhere to be gone") { !Self.alive(pidFile) }
+            let task = try await Self.detail(client, task: id)
+            #expect(task["status"] as? String == "cancelled")
+        }
+    }
+
+    @Test("following the log of a job that never ran ends once its task has ended")
+    func followNeverRun() async throws {
+        let control = try Control()
+        try control.write("script.sh", "exit 1\n")
+        try await Self.run(control) { client in
+            let id = try await Self.create(client, target: "scripted")
+            #expect(try await Self.wait(client, task: id)["status"] as? String == "failed")
+            let followed = try await client.call(.get, "/api/directory/workflowTask/id/\(id)/pipelines/runs/logs?job=deploy-scripted&follow=true")
+            #expect(followed.status == .ok)
+            #expect(followed.text.isEmpty)
+        }
+    }
 }
