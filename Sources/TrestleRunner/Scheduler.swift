@@ -55,12 +55,12 @@ public final class Scheduler: Service, Sendable {
     public func run() async throws {
         let logger = context.logger
         do {
-            let failed = try await context.store.failInterruptedTasks(runner: nil, reason: "executor restarted",
-                                                                      at: context.now())
-            for task in failed {
-                logger.warning("a task left running by an earlier executor was failed", metadata: [
-                    "workflow": "\(task.workflow)", "task": "\(task.taskID)", "reason": "executor restarted",
-                ])
+            let requeue = Set(context.config.workflows.filter(\.requeueInterrupted).map(\.name))
+            let interrupted = try await context.store.failInterruptedTasks(runner: nil, reason: "executor restarted",
+                                                                           requeue: requeue, at: context.now())
+            for task in interrupted {
+                logger.warning("a task left running by an earlier executor was \(task.status == .created ? "queued again" : "failed")",
+                               metadata: ["workflow": "\(task.workflow)", "task": "\(task.taskID)", "reason": "executor restarted"])
             }
         } catch {
             logger.error("cannot fail the tasks an earlier executor left running", metadata: ["reason": "\(error)"])

@@ -60,9 +60,11 @@ enum SQLiteRunRows {
 
     /// Tasks left `running` by an executor that is gone: their unfinished jobs fail with `reason`,
     /// and so do the tasks.
-    static func failInterrupted(runner: String?, reason: String, at time: Int64, db: Database) throws -> [TaskSummary] {
+    static func failInterrupted(runner: String?, reason: String, requeue: Set<String>, at time: Int64,
+                                db: Database) throws -> [TaskSummary] {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT id, attempt FROM tasks WHERE status = 'running' AND (? IS NULL OR runner = ? OR runner IS NULL)
+            SELECT id, attempt, workflow, task_id FROM tasks
+            WHERE status = 'running' AND (? IS NULL OR runner = ? OR runner IS NULL)
             """, arguments: [runner, runner])
         var failed: [TaskSummary] = []
         for row in rows {
@@ -74,6 +76,12 @@ enum SQLiteRunRows {
             try db.execute(sql: "UPDATE tasks SET status = 'failed', end_time = ? WHERE id = ?", arguments: [time, pk])
             try db.execute(sql: "UPDATE task_attempts SET status = 'failed', end_time = ? WHERE task_pk = ? AND attempt = ?",
                            arguments: [time, pk, attempt])
+            if requeue.contains(row["workflow"]) {
+                let again = try SQLiteTaskRows.restart(workflow: row["workflow"], taskID: row["task_id"],
+                                                       by: TaskTrigger(kind: .restart, by: reason), at: time, db: db)
+                failed.append(again.summary)
+                continue
+            }
             var summary = task.summary
             summary.status = .failed
             summary.endTime = time

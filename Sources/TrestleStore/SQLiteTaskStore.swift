@@ -121,9 +121,10 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    public func failInterruptedTasks(runner: String?, reason: String, at time: Int64) async throws -> [TaskSummary] {
+    public func failInterruptedTasks(runner: String?, reason: String, requeue: Set<String>,
+                                     at time: Int64) async throws -> [TaskSummary] {
         try await write("fail interrupted tasks") { db in
-            try SQLiteRunRows.failInterrupted(runner: runner, reason: reason, at: time, db: db)
+            try SQLiteRunRows.failInterrupted(runner: runner, reason: reason, requeue: requeue, at: time, db: db)
         }
     }
 

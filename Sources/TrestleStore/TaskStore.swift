@@ -40,8 +40,9 @@ public protocol TaskStore: Sendable {
     func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
                         at time: Int64) async throws -> Bool
 
-    /// Fails the tasks left running by `runner` (nil: by anyone) that is gone, their unfinished jobs with `reason`.
-    func failInterruptedTasks(runner: String?, reason: String, at time: Int64) async throws -> [TaskSummary]
+    /// Fails the tasks left running by `runner` (nil: by anyone) that is gone, their unfinished jobs with `reason`;
+    /// those of the `requeue` workflows then start a new attempt (`created` again). Answers each task as it now is.
+    func failInterruptedTasks(runner: String?, reason: String, requeue: Set<String>, at time: Int64) async throws -> [TaskSummary]
 
     /// Commits webhook deliveries in one transaction (group commit); a delivery whose dedupe key
     /// was seen before is not stored again, and its receipt carries the earlier outcome.

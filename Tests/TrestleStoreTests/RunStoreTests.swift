@@ -58,13 +58,29 @@ struct RunStoreTests {
         let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "old", at: 5).first)
         let running = TaskProgress.updating(claimed.currentStages, stage: 0, job: 0, to: .running, at: 6)
         #expect(try await store.recordProgress(workflow: "wf", taskID: 1, attempt: 1, stages: running, ending: nil, at: 6))
-        let failed = try await store.failInterruptedTasks(runner: nil, reason: "executor restarted", at: 9)
+        let failed = try await store.failInterruptedTasks(runner: nil, reason: "executor restarted", requeue: [], at: 9)
         #expect(failed.map(\.taskID) == [1])
         let task = try #require(try await store.task(workflow: "wf", taskID: 1))
         #expect(task.summary.status == .failed && task.summary.endTime == 9)
         #expect(task.currentStages[0].jobs[0].error == "executor restarted")
         #expect(task.currentStages[1].jobs[0].error == "not run: executor restarted")
         #expect(try await store.task(workflow: "wf", taskID: 2)?.summary.status == .created)
+        try await store.close()
+    }
+
+    @Test("a task of a workflow that re-queues interrupted tasks starts a new attempt, the interrupted one kept as failed",
+          arguments: StoreKind.allCases)
+    func interruptedTasksRequeue(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.createTask(Tasks.new())
+        _ = try await store.claimTasks(RunLimits(total: 1), runner: "old", at: 5)
+        let requeued = try await store.failInterruptedTasks(runner: nil, reason: "executor restarted", requeue: ["wf"], at: 9)
+        #expect(requeued.map(\.status) == [.created])
+        let task = try #require(try await store.task(workflow: "wf", taskID: 1))
+        #expect(task.attempts.map(\.status) == [.failed, .created])
+        #expect(task.attempts.last?.trigger == TaskTrigger(kind: .restart, by: "executor restarted"))
+        #expect(try await store.claimTasks(RunLimits(total: 1), runner: "new", at: 10).map(\.attempt) == [2])
         try await store.close()
     }
 }

@@ -213,7 +213,8 @@ public enum ConfigLoader {
         var names = Set<String>()
         let repoNames = Set(repos.map(\.name))
         return cursor.list().compactMap { item -> WorkflowConfig? in
-            guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "concurrency", "targets", "stages", "triggers"]) else {
+            guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "concurrency", "requeue_interrupted", "targets",
+                                              "stages", "triggers"]) else {
                 return nil
             }
             let name = validName(map, key: "name", hint: "voting-workflow-dev")
@@ -233,8 +234,10 @@ public enum ConfigLoader {
             if !names.insert(name).inserted {
                 item.problem("workflow name '\(name)' is used twice; each workflow needs its own name")
             }
-            return WorkflowConfig(name: name, project: project, env: env, envs: envs, timeout: timeout,
-                                  concurrency: concurrency, targets: targets, stages: stages, triggers: triggers)
+            var workflow = WorkflowConfig(name: name, project: project, env: env, envs: envs, timeout: timeout,
+                                          concurrency: concurrency, targets: targets, stages: stages, triggers: triggers)
+            workflow.requeueInterrupted = map.value("requeue_interrupted")?.bool() ?? false
+            return workflow
         }
     }
 

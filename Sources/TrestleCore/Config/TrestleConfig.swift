@@ -338,6 +338,8 @@ public struct WorkflowConfig: Sendable {
     public var timeout: Int
     /// Tasks of this workflow running at once; nil leaves only the executor's limit.
     public var concurrency: Int?
+    /// A task a killed executor left running is run again (a new attempt) instead of failing.
+    public var requeueInterrupted = false
     public var targets: [TargetConfig]
     /// Stages of shell jobs the workflow adds around its build and deploy stages.
     public var stages: [StageConfig]
