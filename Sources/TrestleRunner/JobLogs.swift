@@ -27,6 +27,8 @@ final class CappedLogWriter {
     private let cap: Int
     private(set) var written = 0
     private(set) var dropped = 0
+    /// Set once a write failed (disk full): the rest of the output is counted, not written.
+    private var failure: (any Error)?
 
     init(path: String, cap: Int) throws {
         let url = URL(fileURLWithPath: path)
@@ -39,23 +41,34 @@ final class CappedLogWriter {
     }
 
     func append(_ bytes: UnsafeRawBufferPointer) {
-        let room = max(0, cap - written)
+        let room = failure == nil ? max(0, cap - written) : 0
         let kept = min(room, bytes.count)
         if kept > 0 {
-            handle.write(Data(bytes: bytes.baseAddress!, count: kept))
-            written += kept
+            do {
+                try handle.write(contentsOf: Data(bytes: bytes.baseAddress!, count: kept))
+                written += kept
+            } catch {
+                failure = error
+                dropped += kept
+            }
         }
         dropped += bytes.count - kept
     }
 
     /// A line of Trestle's own, set apart from the job's output.
     func note(_ text: String) {
-        handle.write(Data("\n[trestle] \(text)\n".utf8))
+        guard failure == nil else { return }
+        do {
+            try handle.write(contentsOf: Data("\n[trestle] \(text)\n".utf8))
+        } catch {
+            failure = error
+        }
     }
 
     func close() {
         if dropped > 0 {
-            note("log capped at \(cap) bytes; \(dropped) more bytes of output were dropped")
+            note(failure.map { "writing the log failed (\($0)); \(dropped) bytes of output were dropped" }
+                ?? "log capped at \(cap) bytes; \(dropped) more bytes of output were dropped")
         }
         try? handle.close()
     }

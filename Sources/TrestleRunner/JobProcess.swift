@@ -37,8 +37,10 @@ enum JobEnd: Sendable, Equatable {
 /// Runs a job's command in a process group of its own, its stdout and stderr into a capped log.
 ///
 /// Why a group: a build command starts children (compilers, test runners, `sleep`) that must end
-/// with it. A timeout or cancel sends SIGTERM to the whole group, then SIGKILL after the grace
-/// period; when the command ends by itself, whatever it left in its group is killed too.
+/// with it. Past the deadline, or when the job's task is cancelled, the whole group gets SIGTERM,
+/// then SIGKILL after the grace period unless it is gone by then; when the command ends by
+/// itself, whatever it left in its group is killed too. The deadline holds until the process
+/// exits, even if the command closed its output long before.
 enum JobProcess {
     static func run(_ job: JobCommand) async -> JobEnd {
         let log: CappedLogWriter
@@ -56,88 +58,99 @@ enum JobProcess {
             if let key = Environment.Key(rawValue: name) { environment[key] = value }
         }
         let logBox = LogBox(log)
+        let group = ProcessGroup()
+        let watchdog = Task {
+            guard (try? await Task.sleep(until: job.deadline, clock: .continuous)) != nil else { return false }
+            await group.end(grace: job.killGrace)
+            return true
+        }
+        defer { watchdog.cancel() }
         do {
-            let result = try await Subprocess.run(
-                .path(FilePath("/bin/sh")), arguments: ["-c", job.command], environment: .custom(environment),
-                workingDirectory: FilePath(job.workingDirectory), platformOptions: options,
-                input: .none, output: .sequence, error: .combinedWithOutput
-            ) { execution -> Bool in
-                let group = execution.processIdentifier.value
-                return await watch(group: group, output: execution.standardOutput, log: logBox, job: job)
+            let result = try await withTaskCancellationHandler {
+                try await Subprocess.run(
+                    .path(FilePath("/bin/sh")), arguments: ["-c", job.command], environment: .custom(environment),
+                    workingDirectory: FilePath(job.workingDirectory), platformOptions: options,
+                    input: .none, output: .sequence, error: .combinedWithOutput
+                ) { execution in
+                    group.started(execution.processIdentifier.value, grace: job.killGrace)
+                    do {
+                        for try await buffer in execution.standardOutput {
+                            buffer.withUnsafeBytes { logBox.writer.append($0) }
+                        }
+                    } catch {}
+                }
+            } onCancel: {
+                Task { await group.end(grace: job.killGrace) }
             }
-            // Whatever the command left running in its group does not outlive the job.
-            _ = kill(-result.processIdentifier.value, SIGKILL)
-            if result.closureResult { return Task.isCancelled ? .stopped : .timedOut }
-            if Task.isCancelled { return .stopped }
+            // The command has exited: whatever it left running in its group does not outlive the job.
+            group.finished()
+            watchdog.cancel()
+            let timedOut = await watchdog.value
+            if timedOut {
+                log.note("the job ran out of time and was stopped")
+                return .timedOut
+            }
+            if Task.isCancelled {
+                log.note("the job was stopped: its task was cancelled or the executor shut down")
+                return .stopped
+            }
             switch result.terminationStatus {
             case .exited(let code): return .exited(code)
             case .signaled(let signal): return .signaled(signal)
             }
         } catch {
+            group.finished()
             if Task.isCancelled { return .stopped }
             return .couldNotStart("cannot start /bin/sh in \(job.workingDirectory): \(error)")
         }
     }
+}
 
-    private enum Event: Sendable {
-        case outputEnded
-        case mustStop
-        case graceOver
-        case nothing
+/// A job's process group, ended at most once: SIGTERM, then SIGKILL after the grace period
+/// unless the job's process has exited by then (and its group was swept with SIGKILL).
+private final class ProcessGroup: Sendable {
+    private struct State {
+        var id: pid_t?
+        var exited = false
+        var ending = false
     }
 
-    /// Copies output into the log until it ends; answers true when the group had to be ended
-    /// (deadline passed, or the task was stopped). Ending sends SIGTERM to the group, then SIGKILL
-    /// once its output has closed or the grace period has passed, whichever comes first.
-    private static func watch(group: pid_t, output: SubprocessOutputSequence, log: LogBox, job: JobCommand) async -> Bool {
-        let outputEnded = Flag()
-        let stopped = await withTaskGroup(of: Event.self) { tasks in
-            tasks.addTask {
-                do {
-                    for try await buffer in output {
-                        buffer.withUnsafeBytes { log.writer.append($0) }
-                    }
-                } catch {}
-                outputEnded.value.store(true, ordering: .sequentiallyConsistent)
-                return .outputEnded
-            }
-            tasks.addTask {
-                do {
-                    try await Task.sleep(until: job.deadline, clock: .continuous)
-                } catch {
-                    // Cancelled because the output ended: nothing to stop.
-                    if outputEnded.value.load(ordering: .sequentiallyConsistent) { return .nothing }
-                }
-                return .mustStop
-            }
-            var stopping = false
-            for await event in tasks {
-                switch event {
-                case .outputEnded:
-                    if stopping { _ = kill(-group, SIGKILL) } else { tasks.cancelAll() }
-                case .mustStop:
-                    stopping = true
-                    guard kill(-group, SIGTERM) == 0 else { continue }
-                    tasks.addTask {
-                        // Not cancellable: a stopped task must still finish off its processes.
-                        await withCheckedContinuation { continuation in
-                            DispatchQueue.global().asyncAfter(deadline: .now() + job.killGrace.timeInterval) { continuation.resume() }
-                        }
-                        return .graceOver
-                    }
-                case .graceOver:
-                    _ = kill(-group, SIGKILL)
-                case .nothing:
-                    break
-                }
-            }
-            return stopping
+    private let state = Mutex(State())
+
+    /// The group exists: if it was asked to end before, it ends now.
+    func started(_ id: pid_t, grace: Duration) {
+        let endNow = state.withLock { state -> Bool in
+            state.id = id
+            return state.ending
         }
-        if stopped {
-            log.writer.note(Task.isCancelled ? "the job was stopped: its task was cancelled, timed out or the executor shut down"
-                                             : "the job ran out of time and was stopped")
+        if endNow { Task { await self.terminate(id, grace: grace) } }
+    }
+
+    /// After the process exited: its group is swept, and no later signal can reach a reused id.
+    func finished() {
+        let id = state.withLock { state -> pid_t? in
+            state.exited = true
+            return state.id
         }
-        return stopped
+        if let id { _ = kill(-id, SIGKILL) }
+    }
+
+    func end(grace: Duration) async {
+        let id = state.withLock { state -> pid_t? in
+            guard !state.exited, !state.ending else { return nil }
+            state.ending = true
+            return state.id
+        }
+        if let id { await terminate(id, grace: grace) }
+    }
+
+    private func terminate(_ id: pid_t, grace: Duration) async {
+        guard kill(-id, SIGTERM) == 0 else { return }
+        // Not cancellable: a stopped job must still be finished off.
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().asyncAfter(deadline: .now() + grace.timeInterval) { continuation.resume() }
+        }
+        if state.withLock({ !$0.exited }) { _ = kill(-id, SIGKILL) }
     }
 }
 
@@ -148,15 +161,11 @@ extension Duration {
     }
 }
 
-/// The log writer, handed to the output-reading child task; only that task writes to it.
+/// The log writer, handed to the output-reading closure; only that closure writes to it until the process ends.
 private final class LogBox: @unchecked Sendable {
     let writer: CappedLogWriter
 
     init(_ writer: CappedLogWriter) {
         self.writer = writer
     }
-}
-
-private final class Flag: Sendable {
-    let value = Atomic<Bool>(false)
 }

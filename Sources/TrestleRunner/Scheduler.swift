@@ -22,7 +22,13 @@ public final class Scheduler: Service, Sendable {
     private let runner: String
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
-    private let runs = Mutex<[TaskKey: (run: TaskRun, handle: Task<Void, Never>)]>([:])
+    /// By task and attempt: a restart's attempt may start while the cancelled one is still being stopped.
+    private let runs = Mutex<[RunKey: (run: TaskRun, handle: Task<Void, Never>)]>([:])
+
+    private struct RunKey: Hashable {
+        var task: TaskKey
+        var attempt: Int
+    }
 
     public init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
                 now: @escaping @Sendable () -> Int64, serverEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
@@ -42,20 +48,24 @@ public final class Scheduler: Service, Sendable {
     /// Stops a task's running jobs after its cancel was recorded: their process groups get
     /// SIGTERM, then SIGKILL after the grace period.
     public func cancel(_ key: TaskKey) {
-        guard let entry = runs.withLock({ $0[key] }) else { return }
-        entry.run.markStopped(.cancelled)
-        entry.handle.cancel()
+        let entries = runs.withLock { runs in runs.filter { $0.key.task == key }.map(\.value) }
+        for entry in entries {
+            entry.run.markStopped(.cancelled)
+            entry.handle.cancel()
+        }
     }
 
     /// The tasks this process is running now.
     public var running: [TaskKey] {
-        runs.withLock { Array($0.keys) }
+        runs.withLock { $0.keys.map(\.task) }
     }
 
     public func run() async throws {
         let logger = context.logger
         do {
             let requeue = Set(context.config.workflows.filter(\.requeueInterrupted).map(\.name))
+            // One executor per SQLite file, so every task running at start was left by a gone
+            // executor. A store shared by several executors needs leases here instead.
             let interrupted = try await context.store.failInterruptedTasks(runner: nil, reason: "executor restarted",
                                                                            requeue: requeue, at: context.now())
             for task in interrupted {
@@ -101,6 +111,7 @@ public final class Scheduler: Service, Sendable {
         for task in claimed {
             let run = TaskRun(task: task, context: context)
             let key = run.key
+            let runKey = RunKey(task: key, attempt: task.attempt)
             let logger = context.logger
             runs.withLock { runs in
                 let handle = Task {
@@ -109,9 +120,9 @@ public final class Scheduler: Service, Sendable {
                     let status = await run.run()
                     logger.info("task ended", metadata: ["workflow": "\(key.workflow)", "task": "\(key.taskID)",
                                                          "status": "\(status?.rawValue ?? "taken over (cancelled or restarted)")"])
-                    self.finished(key)
+                    self.finished(runKey)
                 }
-                runs[key] = (run, handle)
+                runs[runKey] = (run, handle)
             }
         }
     }
@@ -119,16 +130,23 @@ public final class Scheduler: Service, Sendable {
     /// Runs whose task the store no longer has running in that attempt (cancelled by a webhook's
     /// auto_cancel, or through another process) stop their jobs, as an API cancel here would.
     private func stopTakenRuns() async {
-        let entries = runs.withLock { $0.map { ($0.key, $0.value.run.task.attempt) } }
-        for (key, attempt) in entries {
-            guard let task = try? await context.store.task(workflow: key.workflow, taskID: key.taskID) else { continue }
-            if task.summary.status != .running || task.attempt != attempt {
-                cancel(key)
+        let entries = runs.withLock { Array($0) }
+        for (key, entry) in entries {
+            let task: TaskRecord?
+            do {
+                task = try await context.store.task(workflow: key.task.workflow, taskID: key.task.taskID)
+            } catch {
+                continue
+            }
+            // A task that is gone, ended, or on another attempt is no longer this run's.
+            if task?.summary.status != .running || task?.attempt != key.attempt {
+                entry.run.markStopped(.cancelled)
+                entry.handle.cancel()
             }
         }
     }
 
-    private func finished(_ key: TaskKey) {
+    private func finished(_ key: RunKey) {
         runs.withLock { _ = $0.removeValue(forKey: key) }
         ring.yield()
     }

@@ -123,19 +123,30 @@ final class TaskRun: Sendable {
         return await record(ended, ending: .failed) ? .failed : nil
     }
 
-    /// False when the task is no longer this attempt running; a store failure is logged and
-    /// treated the same way, so a run never goes on unrecorded.
+    /// Delays between tries of a progress write that failed (a busy or full disk): the run never
+    /// goes on unrecorded, and a task is not left `running` by one failed write.
+    static let recordRetries: [Duration] = [.milliseconds(200), .seconds(1), .seconds(3), .seconds(10)]
+
+    /// False when the task is no longer this attempt running (cancelled or restarted meanwhile).
+    /// Written from a task of its own, so that a cancelled run (user cancel, shutdown) still
+    /// records how it ended; a store failure is retried, then logged and treated as taken over.
     private func record(_ stages: [StageRecord], ending: TaskStatus?) async -> Bool {
-        do {
-            return try await context.store.recordProgress(workflow: task.summary.workflow, taskID: task.summary.taskID,
-                                                          attempt: task.attempt, stages: stages, ending: ending,
-                                                          at: context.now())
-        } catch {
-            context.logger.error("cannot record task progress", metadata: [
-                "workflow": "\(task.summary.workflow)", "task": "\(task.summary.taskID)", "reason": "\(error)",
-            ])
+        let (store, task, now, logger) = (context.store, self.task, context.now, context.logger)
+        return await Task {
+            for (attempt, pause) in ([nil] + Self.recordRetries.map(Optional.some)).enumerated() {
+                if let pause { try? await Task.sleep(for: pause) }
+                do {
+                    return try await store.recordProgress(workflow: task.summary.workflow, taskID: task.summary.taskID,
+                                                          attempt: task.attempt, stages: stages, ending: ending, at: now())
+                } catch {
+                    logger.error("cannot record task progress", metadata: [
+                        "workflow": "\(task.summary.workflow)", "task": "\(task.summary.taskID)",
+                        "try": "\(attempt + 1) of \(Self.recordRetries.count + 1)", "reason": "\(error)",
+                    ])
+                }
+            }
             return false
-        }
+        }.value
     }
 
     struct JobOutcome: Sendable {
@@ -151,7 +162,8 @@ final class TaskRun: Sendable {
         let workspace: String
         let logPath: String
         do {
-            workspace = try context.workspaces.path(workflow: workflow.name, taskID: task.summary.taskID, job: job.name)
+            workspace = try context.workspaces.path(workflow: workflow.name, taskID: task.summary.taskID, attempt: task.attempt,
+                                                    job: job.name)
             logPath = try context.logs.path(workflow: workflow.name, taskID: task.summary.taskID, attempt: task.attempt, job: job.name)
             try context.workspaces.makeFresh(workspace)
         } catch {

@@ -22,14 +22,15 @@ enum SQLiteRunRows {
             let workflow: String = row["workflow"]
             if let limit = limits.perWorkflow[workflow], running[workflow, default: 0] >= limit { continue }
             let pk: Int64 = row["id"]
+            let started = try TaskStateMachine.next(after: .created, on: .start).rawValue
             try db.cachedStatement(sql: """
-                UPDATE tasks SET status = 'running', start_time = ?, end_time = 0, runner = ? WHERE id = ? AND status = 'created'
-                """).execute(arguments: [time, runner, pk])
+                UPDATE tasks SET status = ?, start_time = ?, end_time = 0, runner = ? WHERE id = ? AND status = 'created'
+                """).execute(arguments: [started, time, runner, pk])
             guard db.changesCount == 1 else { continue }
             try db.cachedStatement(sql: """
-                UPDATE task_attempts SET status = 'running', start_time = ?
+                UPDATE task_attempts SET status = ?, start_time = ?
                 WHERE task_pk = ? AND attempt = (SELECT attempt FROM tasks WHERE id = ?)
-                """).execute(arguments: [time, pk, pk])
+                """).execute(arguments: [started, time, pk, pk])
             claimed.append(try SQLiteTaskRows.load(pk: pk, db: db))
             running[workflow, default: 0] += 1
             free -= 1

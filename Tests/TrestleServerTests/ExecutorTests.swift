@@ -178,6 +178,19 @@ struct ExecutorTests {
         }
     }
 
+    @Test("a job that closed its output still ends at its timeout, its group gone")
+    func timeoutAfterOutputClosed() async throws {
+        let control = try Control()
+        try await Self.run(control) { client in
+            let id = try await Self.create(client, target: "quiet")
+            let task = try await Self.wait(client, task: id, seconds: 20)
+            #expect(task["status"] as? String == "timeout")
+            let pidFile = control.read("quiet-\(id).pid")
+            #expect(pidFile != nil)
+            try await Self.waitFor("the quiet job's process group to be gone") { !Self.alive(pidFile) }
+        }
+    }
+
     @Test("a task past its workflow's timeout ends as timeout with its processes gone")
     func taskTimeout() async throws {
         let control = try Control()
