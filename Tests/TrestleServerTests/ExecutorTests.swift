@@ -316,33 +316,6 @@ struct ExecutorTests {
         }
     }
 
-    @Test("trestle logs prints a job's log from the data dir, and names the jobs when asked for one that is not there")
-    func cliLogs() async throws {
-        let control = try Control()
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("trestle")
-        try #require(FileManager.default.isExecutableFile(atPath: binary.path), "build the trestle executable first (make test does)")
-        let remotes = try TestRemotes.shared.get()
-        let fixture = try #require(Bundle.module.url(forResource: "executor", withExtension: "yaml", subdirectory: "Fixtures"))
-        try await TestServer.run(configFile: "executor.yaml", environment: control.environment) { client, dataDir in
-            let id = try await Self.create(client, target: "vote")
-            #expect(try await Self.wait(client, task: id)["status"] as? String == "passed")
-            let environment = control.environment.merging([
-                "TRIGGER_TOKEN": TestServer.triggerToken, "READ_TOKEN": TestServer.readToken,
-                "OPS_TOKEN_SHA256": TestServer.opsTokenSHA256, "HOOK_TOKEN": TestServer.hookToken,
-                "VOTING_APP_URL": remotes.votingApp.url, "DYLIU_URL": remotes.dyliu.url,
-            ]) { first, _ in first }.map { "\($0.key)=\($0.value)" }
-            let command = environment + [binary.path, "logs", "--config", fixture.path, "--data-dir", dataDir.path, "runs", "\(id)"]
-            let all = try await FixtureCommand.runOffPool(command)
-            #expect(all.contains("== build-vote ==") && all.contains("== deploy-vote =="), "\(all)")
-            #expect(all.contains("built voting-app main at"), "\(all)")
-            let one = try await FixtureCommand.runOffPool(command + ["--job", "deploy-vote"])
-            #expect(one.hasPrefix("deploying registry.test/vote:"), "\(one)")
-            await #expect(throws: FixtureCommand.Failure.self) {
-                try await FixtureCommand.runOffPool(command + ["--job", "nope"])
-            }
-        }
-    }
-
     @Test("a workflow's own stages run after build and after deploy; a job waits for the jobs it needs; an allowed failure does not fail the stage")
     func ownStages() async throws {
         let control = try Control()

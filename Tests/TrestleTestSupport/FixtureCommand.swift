@@ -44,4 +44,38 @@ public enum FixtureCommand {
             thread.start()
         }
     }
+
+    /// What a command printed and how it exited.
+    public struct Outcome: Sendable {
+        public var status: Int32
+        public var output: String
+        public var error: String
+    }
+
+    /// Runs `command` (through /usr/bin/env) on a thread of its own and answers its exit status and
+    /// output, whatever the status: for testing a CLI's exit codes. Standard error goes through a
+    /// temporary file, so neither stream can fill its pipe while the other is read.
+    public static func outcome(_ command: [String], environment extra: [String: String] = [:]) async throws -> Outcome {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result {
+                    let errorFile = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-stderr-\(UUID().uuidString)")
+                    _ = FileManager.default.createFile(atPath: errorFile.path, contents: nil)
+                    defer { try? FileManager.default.removeItem(at: errorFile) }
+                    let process = Process()
+                    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                    process.arguments = command
+                    process.environment = ProcessInfo.processInfo.environment.merging(extra) { _, new in new }
+                    let output = Pipe()
+                    process.standardOutput = output
+                    process.standardError = try FileHandle(forWritingTo: errorFile)
+                    try process.run()
+                    let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+                    process.waitUntilExit()
+                    return Outcome(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
+                                   error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
+                })
+            }.start()
+        }
+    }
 }
