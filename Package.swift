@@ -64,6 +64,7 @@ let package = Package(
             dependencies: [
                 "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),

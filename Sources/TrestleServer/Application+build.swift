@@ -43,15 +43,21 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
                              scheduler: scheduler, now: options.now)
     let address = config.server.listen
     let onListening = options.onListening
+    var services: [any Service] = [
+        StoreService(store: store, logger: logger),
+        processor,
+        scheduler,
+        MirrorRefreshService(mirrors: mirrors, interval: config.mirrors.refreshInterval, logger: logger),
+    ]
+    if let gitlab = config.gitlab {
+        // Retry times follow the wall clock, not the task clock (which tests may stop).
+        services.append(CommitStatusSender(gitlab: gitlab, store: store, links: links, logger: logger,
+                                           now: { Int64(Date().timeIntervalSince1970) }))
+    }
     return Application(
         router: router,
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trestle"),
-        services: [
-            StoreService(store: store, logger: logger),
-            processor,
-            scheduler,
-            MirrorRefreshService(mirrors: mirrors, interval: config.mirrors.refreshInterval, logger: logger),
-        ],
+        services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? address.port
             links.bound(port: port)

@@ -75,6 +75,9 @@ enum SQLiteDeliveryRows {
                 continue
             }
             let (pk, taskID) = try SQLiteTaskRows.insert(plan.task, db: db)
+            if let target = plan.commitStatus {
+                try SQLiteCommitStatusRows.start(target, pk: pk, db: db)
+            }
             if let key = plan.coalescingKey {
                 try db.execute(sql: """
                     INSERT INTO webhook_builds (coalescing_key, workflow, delivery_id, task_pk) VALUES (?, ?, ?, ?)

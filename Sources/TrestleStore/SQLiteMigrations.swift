@@ -145,6 +145,28 @@ enum SQLiteMigrations {
                 ALTER TABLE tasks ADD COLUMN runner TEXT;
                 """)
         }
+        migrator.registerMigration("v6: commit statuses queued for GitLab") { db in
+            try db.execute(sql: """
+                CREATE TABLE gitlab_commit_targets (
+                    task_pk INTEGER PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    project_id INTEGER NOT NULL,
+                    sha TEXT NOT NULL,
+                    ref TEXT NOT NULL
+                );
+                CREATE TABLE gitlab_commit_statuses (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    task_pk INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    attempt INTEGER NOT NULL,
+                    state TEXT NOT NULL,
+                    tries INTEGER NOT NULL DEFAULT 0,
+                    next_time INTEGER NOT NULL DEFAULT 0,
+                    done INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT
+                );
+                CREATE INDEX gitlab_commit_statuses_by_task ON gitlab_commit_statuses (task_pk, id);
+                CREATE INDEX gitlab_commit_statuses_open ON gitlab_commit_statuses (task_pk, id) WHERE done = 0;
+                """)
+        }
         return migrator
     }
 }

@@ -31,7 +31,9 @@ enum SQLiteRunRows {
                 UPDATE task_attempts SET status = ?, start_time = ?
                 WHERE task_pk = ? AND attempt = (SELECT attempt FROM tasks WHERE id = ?)
                 """).execute(arguments: [started, time, pk, pk])
-            claimed.append(try SQLiteTaskRows.load(pk: pk, db: db))
+            let claimedTask = try SQLiteTaskRows.load(pk: pk, db: db)
+            try SQLiteCommitStatusRows.want(.running, pk: pk, attempt: claimedTask.attempt, db: db)
+            claimed.append(claimedTask)
             running[workflow, default: 0] += 1
             free -= 1
         }
@@ -55,6 +57,7 @@ enum SQLiteRunRows {
             try db.execute(sql: "UPDATE tasks SET status = ?, end_time = ? WHERE id = ?", arguments: [status.rawValue, time, pk])
             try db.execute(sql: "UPDATE task_attempts SET status = ?, end_time = ? WHERE task_pk = ? AND attempt = ?",
                            arguments: [status.rawValue, time, pk, attempt])
+            try SQLiteCommitStatusRows.want(status, pk: pk, attempt: attempt, db: db)
         }
         return true
     }
@@ -77,6 +80,7 @@ enum SQLiteRunRows {
             try db.execute(sql: "UPDATE tasks SET status = 'failed', end_time = ? WHERE id = ?", arguments: [time, pk])
             try db.execute(sql: "UPDATE task_attempts SET status = 'failed', end_time = ? WHERE task_pk = ? AND attempt = ?",
                            arguments: [time, pk, attempt])
+            try SQLiteCommitStatusRows.want(.failed, pk: pk, attempt: attempt, db: db)
             if requeue.contains(row["workflow"]) {
                 let again = try SQLiteTaskRows.restart(workflow: row["workflow"], taskID: row["task_id"],
                                                        by: TaskTrigger(kind: .restart, by: reason), at: time, db: db)

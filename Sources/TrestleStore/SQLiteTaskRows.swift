@@ -73,6 +73,7 @@ enum SQLiteTaskRows {
             UPDATE task_attempts SET status = ?, end_time = ?, cancelled_by = ? WHERE task_pk = ? AND attempt = ?
             """, arguments: [next.rawValue, time, trigger.by, pk, current.attempt])
         try replaceStages(stages, pk: pk, attempt: current.attempt, db: db)
+        try SQLiteCommitStatusRows.want(next, pk: pk, attempt: current.attempt, db: db)
         return try load(pk: pk, db: db)
     }
 
@@ -83,6 +84,7 @@ enum SQLiteTaskRows {
                        arguments: [next.rawValue, attempt, pk])
         try insertAttempt(pk: pk, number: attempt, trigger: trigger, createTime: time, db: db)
         try insertStages(TaskPlanner.restartStages(from: current.currentStages), pk: pk, attempt: attempt, db: db)
+        try SQLiteCommitStatusRows.want(next, pk: pk, attempt: attempt, db: db)
         return try load(pk: pk, db: db)
     }
 

@@ -128,6 +128,23 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend] {
+        try await read("read due commit statuses") { db in try SQLiteCommitStatusRows.due(now: now, limit: limit, db: db) }
+    }
+
+    public func commitStatusSent(_ send: CommitStatusSend, error: String?, retryAt: Int64?) async throws {
+        try await write("record a commit status send for task \(send.task.taskID) of \(send.task.workflow)") { db in
+            try SQLiteCommitStatusRows.sent(send, error: error, retryAt: retryAt, db: db)
+        }
+    }
+
+    public func commitStatus(workflow: String, taskID: Int64) async throws -> CommitStatusRecord? {
+        try await read("read the commit status of task \(taskID) of \(workflow)") { db in
+            guard let pk = try SQLiteTaskRows.primaryKey(workflow: workflow, taskID: taskID, db: db) else { return nil }
+            return try SQLiteCommitStatusRows.record(pk: pk, db: db)
+        }
+    }
+
     public func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt] {
         try await write("record \(deliveries.count) webhook deliveries") { db in
             try deliveries.map { try SQLiteDeliveryRows.record($0, db: db) }

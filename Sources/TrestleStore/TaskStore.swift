@@ -44,6 +44,16 @@ public protocol TaskStore: Sendable {
     /// those of the `requeue` workflows then start a new attempt (`created` again). Answers each task as it now is.
     func failInterruptedTasks(runner: String?, reason: String, requeue: Set<String>, at time: Int64) async throws -> [TaskSummary]
 
+    /// Commit statuses to send now: the oldest unsent of each task whose retry time has come.
+    func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend]
+
+    /// Records a send's result: accepted (`error` nil); failed and retried at `retryAt`; or failed
+    /// and given up (`retryAt` nil), when the task's next status goes next.
+    func commitStatusSent(_ send: CommitStatusSend, error: String?, retryAt: Int64?) async throws
+
+    /// The task's commit status, if it has one (webhook tasks, with GitLab configured).
+    func commitStatus(workflow: String, taskID: Int64) async throws -> CommitStatusRecord?
+
     /// Commits webhook deliveries in one transaction (group commit); a delivery whose dedupe key
     /// was seen before is not stored again, and its receipt carries the earlier outcome.
     func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt]

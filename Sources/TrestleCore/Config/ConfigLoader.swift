@@ -29,7 +29,7 @@ public enum ConfigLoader {
     }
 
     private static func readConfig(_ cursor: YAMLCursor) -> TrestleConfig? {
-        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "executor", "repos", "workflows"]) else {
+        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "executor", "gitlab", "repos", "workflows"]) else {
             return nil
         }
         let dataDir = top.optionalString("data_dir") ?? ".trestle"
@@ -38,11 +38,14 @@ public enum ConfigLoader {
         let auth = readAuth(top.required("auth", hint: "{ tokens: [...] }"))
         let mirrors = readMirrors(top.value("mirrors"))
         let executor = readExecutor(top.value("executor"))
+        let gitlab = readGitLab(top.value("gitlab"))
         let repos = readRepos(top.value("repos"))
         let workflows = readWorkflows(top.value("workflows"), repos: repos)
         guard let server else { return nil }
-        return TrestleConfig(server: server, storage: storage, dataDir: dataDir, auth: auth,
-                             mirrors: mirrors, executor: executor, repos: repos, workflows: workflows)
+        var config = TrestleConfig(server: server, storage: storage, dataDir: dataDir, auth: auth,
+                                   mirrors: mirrors, executor: executor, repos: repos, workflows: workflows)
+        config.gitlab = gitlab
+        return config
     }
 
     private static func readMirrors(_ cursor: YAMLCursor?) -> MirrorsConfig {
@@ -67,6 +70,26 @@ public enum ConfigLoader {
             maxLogBytes: map.value("max_log_bytes")?.int(in: 1_024...(1 << 34)) ?? defaults.maxLogBytes)
     }
 
+    private static func readGitLab(_ cursor: YAMLCursor?) -> GitLabConfig? {
+        guard let cursor, let map = cursor.mapping(allowed: ["url", "token"]) else { return nil }
+        let url = map.required("url", hint: "\"https://gitlab.example.com\"").flatMap { httpURL($0, example: "https://gitlab.example.com") }
+        let token = environmentSecret(map.required("token", hint: "\"${GITLAB_TOKEN}\""), example: "token: \"${GITLAB_TOKEN}\"")
+        guard let url, let token else { return nil }
+        return GitLabConfig(url: url, token: token)
+    }
+
+    /// An http(s) URL without trailing slashes.
+    private static func httpURL(_ cursor: YAMLCursor, example: String) -> String? {
+        guard let text = cursor.string() else { return nil }
+        guard (text.hasPrefix("http://") || text.hasPrefix("https://")) && !text.contains(" ") && text.count > 8 else {
+            cursor.problem("'\(text)' is not an http(s) URL; write e.g. \"\(example)\"")
+            return nil
+        }
+        var trimmed = text
+        while trimmed.hasSuffix("/") { trimmed.removeLast() }
+        return trimmed
+    }
+
     private static func readServer(_ cursor: YAMLCursor?) -> ServerConfig? {
         guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes", "max_webhook_bytes"]) else { return nil }
         var listen = ListenAddress(host: "127.0.0.1", port: 8080)
@@ -78,14 +101,8 @@ public enum ConfigLoader {
             }
         }
         var externalURL: String?
-        if let value = map.value("external_url"), let text = value.string() {
-            if (text.hasPrefix("http://") || text.hasPrefix("https://")) && !text.contains(" ") && text.count > 8 {
-                var trimmed = text
-                while trimmed.hasSuffix("/") { trimmed.removeLast() }
-                externalURL = trimmed
-            } else {
-                value.problem("'\(text)' is not an http(s) URL; write e.g. \"https://ci.example.com\"")
-            }
+        if let value = map.value("external_url") {
+            externalURL = httpURL(value, example: "https://ci.example.com")
         }
         let maxBody = map.value("max_body_bytes")?.int(in: 1024...1_073_741_824) ?? defaultMaxBodyBytes
         let maxWebhook = map.value("max_webhook_bytes")?.int(in: 1024...1_073_741_824) ?? 10 << 20

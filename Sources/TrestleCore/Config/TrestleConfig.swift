@@ -7,6 +7,8 @@ public struct TrestleConfig: Sendable {
     public var auth: AuthConfig
     public var mirrors: MirrorsConfig
     public var executor: ExecutorConfig
+    /// The GitLab instance commit statuses go to; nil sends none.
+    public var gitlab: GitLabConfig?
     public var repos: [RepoConfig]
     public var workflows: [WorkflowConfig]
 
@@ -188,6 +190,18 @@ public struct RepoConfig: Sendable {
         self.webhookToken = webhookToken
         self.token = token
         self.sshKey = sshKey
+    }
+}
+
+/// The GitLab instance of the webhooks: `gitlab: { url: "https://gitlab.example.com", token: "${GITLAB_TOKEN}" }`.
+/// Commit statuses of webhook tasks go to `<url>/api/v4/projects/:id/statuses/:sha`.
+public struct GitLabConfig: Sendable {
+    public var url: String
+    public var token: Secret
+
+    public init(url: String, token: Secret) {
+        self.url = url
+        self.token = token
     }
 }
 

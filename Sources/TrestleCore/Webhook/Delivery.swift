@@ -98,6 +98,8 @@ public struct PlannedWebhookTask: Sendable, Equatable {
     public var subject: String
     /// Cancel older created or running webhook tasks of the workflow for the same subject.
     public var autoCancel: Bool
+    /// Where the task's commit status goes, when GitLab is configured.
+    public var commitStatus: CommitStatusTarget?
 
     public init(task: NewTask, coalescingKey: String?, subject: String, autoCancel: Bool) {
         self.task = task

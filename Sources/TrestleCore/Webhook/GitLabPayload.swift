@@ -110,9 +110,11 @@ struct GitLabPayload: Decodable {
     }
 
     struct Project: Decodable {
+        var id: Int?
         var defaultBranch: String?
 
         enum CodingKeys: String, CodingKey {
+            case id
             case defaultBranch = "default_branch"
         }
     }
@@ -169,6 +171,7 @@ public enum GitLabEvents {
         }
         var facts = try facts(payload, event: event, repo: repo)
         facts.defaultBranch = payload.project?.defaultBranch
+        facts.projectID = payload.project?.id
         facts.listedPaths = listedPaths(payload)
         return facts
     }

@@ -20,6 +20,8 @@ public struct WebhookFacts: Sendable, Equatable {
     public var defaultBranch: String?
     /// The paths a push payload lists when it lists every commit (GitLab lists at most 20).
     public var listedPaths: [String]?
+    /// GitLab's numeric project id, where commit statuses are sent.
+    public var projectID: Int?
 
     public init(event: WebhookEvent, repo: String, ref: String, headCommit: CommitID?, beforeCommit: CommitID? = nil,
                 headMessage: String = "", mergeRequest: MergeRequestFacts? = nil, note: String? = nil,

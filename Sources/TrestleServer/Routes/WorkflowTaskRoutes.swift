@@ -154,7 +154,8 @@ struct WorkflowTaskRoutes: Sendable {
         guard let record, project == nil || project == record.summary.project else {
             throw APIError.routeNotFound("task \(taskID) of workflow '\(workflow)'")
         }
-        return JSONResponse.make(TaskDetailView(record, url: links.taskURL(record.summary)))
+        let commitStatus = try await storeCall(nil) { try await store.commitStatus(workflow: workflow, taskID: taskID) }
+        return JSONResponse.make(TaskDetailView(record, url: links.taskURL(record.summary), commitStatus: commitStatus))
     }
 
     private func taskAddress(_ context: TrestleRequestContext) throws -> (String, Int64) {

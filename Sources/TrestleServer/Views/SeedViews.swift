@@ -50,8 +50,10 @@ struct TaskDetailView: Encodable {
     let release_images: [ReleaseImage]
     let stages: [StageView]
     let attempts: [AttemptView]
+    /// Webhook tasks with GitLab configured: the commit status GitLab should show, the last it took, and why a send failed.
+    let commit_status: CommitStatusView?
 
-    init(_ record: TaskRecord, url: String) {
+    init(_ record: TaskRecord, url: String, commitStatus: CommitStatusRecord? = nil) {
         let summary = record.summary
         task_id = summary.taskID
         workflow_name = summary.workflow
@@ -68,6 +70,19 @@ struct TaskDetailView: Encodable {
         release_images = record.arguments.releaseImages
         stages = record.currentStages.map(StageView.init)
         attempts = record.attempts.map(AttemptView.init)
+        commit_status = commitStatus.map(CommitStatusView.init)
+    }
+}
+
+struct CommitStatusView: Encodable {
+    let wanted: String
+    let sent: String
+    let last_error: String
+
+    init(_ record: CommitStatusRecord) {
+        wanted = record.wanted.rawValue
+        sent = record.sent?.rawValue ?? ""
+        last_error = record.lastError ?? ""
     }
 }
 

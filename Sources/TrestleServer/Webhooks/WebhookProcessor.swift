@@ -149,8 +149,12 @@ final class WebhookProcessor: Service, Sendable {
             let trigger = workflow.triggers[decision.trigger]
             guard let task = WebhookTaskPlanner.newTask(facts, workflow: workflow, trigger: trigger,
                                                         deliveryID: stored.id, time: time) else { return nil }
-            return PlannedWebhookTask(task: task, coalescingKey: event == .note ? nil : WebhookTaskPlanner.coalescingKey(facts),
-                                      subject: facts.buildSubject, autoCancel: trigger.autoCancel)
+            var planned = PlannedWebhookTask(task: task, coalescingKey: event == .note ? nil : WebhookTaskPlanner.coalescingKey(facts),
+                                             subject: facts.buildSubject, autoCancel: trigger.autoCancel)
+            if config.gitlab != nil, let project = facts.projectID, let head = facts.headCommit {
+                planned.commitStatus = CommitStatusTarget(projectID: project, sha: head, ref: facts.ref)
+            }
+            return planned
         }
         // Two rules of one workflow matching one delivery make one task.
         var seen = Set<String>()

@@ -1,0 +1,77 @@
+/// Where a webhook task's commit status goes in GitLab: `POST /projects/:id/statuses/:sha`.
+public struct CommitStatusTarget: Sendable, Hashable {
+    public var projectID: Int
+    public var sha: CommitID
+    /// The branch or tag (a merge request's source branch).
+    public var ref: String
+
+    public init(projectID: Int, sha: CommitID, ref: String) {
+        self.projectID = projectID
+        self.sha = sha
+        self.ref = ref
+    }
+}
+
+/// GitLab's commit status states, in the order a task goes through them.
+public enum CommitStatusState: String, Sendable, CaseIterable, Hashable {
+    case pending
+    case running
+    case success
+    case failed
+    case canceled
+
+    public init(_ status: TaskStatus) {
+        switch status {
+        case .created: self = .pending
+        case .running: self = .running
+        case .passed: self = .success
+        case .failed, .timeout: self = .failed
+        case .cancelled: self = .canceled
+        }
+    }
+
+    /// Within one attempt a state only replaces a lower one: a late `running` never overwrites a
+    /// final state. A new attempt starts again from `pending`.
+    public var rank: Int {
+        switch self {
+        case .pending: 0
+        case .running: 1
+        case .success, .failed, .canceled: 2
+        }
+    }
+}
+
+/// One commit status to send, as the store queues it.
+public struct CommitStatusSend: Sendable, Hashable {
+    /// Its place in the store's queue.
+    public var id: Int64
+    public var task: TaskSummary
+    public var attempt: Int
+    public var target: CommitStatusTarget
+    public var state: CommitStatusState
+    /// Tries that failed so far, for the backoff.
+    public var tries: Int
+
+    public init(id: Int64, task: TaskSummary, attempt: Int, target: CommitStatusTarget, state: CommitStatusState, tries: Int) {
+        self.id = id
+        self.task = task
+        self.attempt = attempt
+        self.target = target
+        self.state = state
+        self.tries = tries
+    }
+}
+
+/// What the store knows of a task's commit status: the latest state queued, the latest GitLab
+/// took, and why the last failed try failed.
+public struct CommitStatusRecord: Sendable, Hashable {
+    public var wanted: CommitStatusState
+    public var sent: CommitStatusState?
+    public var lastError: String?
+
+    public init(wanted: CommitStatusState, sent: CommitStatusState?, lastError: String?) {
+        self.wanted = wanted
+        self.sent = sent
+        self.lastError = lastError
+    }
+}

@@ -1,0 +1,97 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import ServiceLifecycle
+import TrestleCore
+import TrestleStore
+
+/// Sends webhook tasks' commit statuses to GitLab (`POST /api/v4/projects/:id/statuses/:sha`)
+/// from the store's queue, so a send never blocks or fails a task: every state change is queued
+/// in the transaction that makes it, and this service works through the queue.
+///
+/// Order and idempotence come from the queue: it holds one wanted state per task, which only moves
+/// forward within an attempt, and this one loop sends it; a refused or failed send is retried with
+/// backoff (409, 429, 5xx, 401/403 and unreachable) or given up (other 4xx), its error kept in the
+/// task's record and logged.
+final class CommitStatusSender: Service, Sendable {
+    static let poll: Duration = .seconds(1)
+    static let batch = 50
+    static let longestBackoff: Int64 = 300
+    static let requestTimeout: TimeAmount = .seconds(20)
+
+    private let gitlab: GitLabConfig
+    private let store: any TaskStore
+    private let links: LinkBase
+    private let logger: Logger
+    private let now: @Sendable () -> Int64
+
+    init(gitlab: GitLabConfig, store: any TaskStore, links: LinkBase, logger: Logger, now: @escaping @Sendable () -> Int64) {
+        self.gitlab = gitlab
+        self.store = store
+        self.links = links
+        self.logger = logger
+        self.now = now
+    }
+
+    func run() async throws {
+        try? await cancelWhenGracefulShutdown {
+            while true {
+                await self.sendDue()
+                try await Task.sleep(for: Self.poll)
+            }
+        }
+    }
+
+    func sendDue() async {
+        let due: [CommitStatusSend]
+        do {
+            due = try await store.dueCommitStatuses(now: now(), limit: Self.batch)
+        } catch {
+            logger.error("cannot read the commit statuses to send", metadata: ["reason": "\(error)"])
+            return
+        }
+        for send in due {
+            let (error, retry) = await post(send)
+            if let error {
+                logger.warning("GitLab commit status not sent", metadata: [
+                    "workflow": "\(send.task.workflow)", "task": "\(send.task.taskID)", "state": "\(send.state.rawValue)",
+                    "reason": "\(error)", "retry": "\(retry ? "yes" : "no, given up")",
+                ])
+            }
+            let backoff = min(Self.longestBackoff, Int64(1) << Int64(min(send.tries + 1, 16)))
+            do {
+                try await store.commitStatusSent(send, error: error, retryAt: error != nil && retry ? now() + backoff : nil)
+            } catch {
+                logger.error("cannot record a commit status send", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+
+    /// nil when GitLab took it; else why not, and whether trying again may help.
+    private func post(_ send: CommitStatusSend) async -> (String?, Bool) {
+        let url = "\(gitlab.url)/api/v4/projects/\(send.target.projectID)/statuses/\(send.target.sha.hex)"
+        let body: [String: String] = [
+            "state": send.state.rawValue, "ref": send.target.ref, "name": send.task.workflow,
+            "target_url": links.taskURL(send.task),
+            "description": "Trestle task \(send.task.taskID), attempt \(send.attempt): \(send.state.rawValue)",
+        ]
+        var request = HTTPClientRequest(url: url)
+        request.method = .POST
+        request.headers.add(name: "PRIVATE-TOKEN", value: gitlab.token.value)
+        request.headers.add(name: "Content-Type", value: "application/json")
+        do {
+            request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
+            let response = try await HTTPClient.shared.execute(request, timeout: Self.requestTimeout)
+            let answer = try await response.body.collect(upTo: 64 * 1024)
+            let code = response.status.code
+            if (200..<300).contains(code) { return (nil, false) }
+            let text = String(buffer: answer).prefix(300)
+            let retry = code == 409 || code == 429 || code >= 500 || code == 401 || code == 403
+            return ("GitLab answered \(code) for \(send.state.rawValue) of \(send.target.sha.short): \(text)", retry)
+        } catch {
+            return ("cannot reach GitLab at \(gitlab.url): \(error)", true)
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import GRDB
+import TrestleCore
+
+/// The commit statuses of webhook tasks, queued for GitLab in the transactions that change the
+/// tasks: a first-in-first-out queue per task, sent in order. Within an attempt a state is queued
+/// only above the highest one queued before, so a late `running` never follows `success`; a
+/// restart (a higher attempt) starts again from `pending`.
+enum SQLiteCommitStatusRows {
+    static func start(_ target: CommitStatusTarget, pk: Int64, db: Database) throws {
+        try db.execute(sql: "INSERT INTO gitlab_commit_targets (task_pk, project_id, sha, ref) VALUES (?, ?, ?, ?)",
+                       arguments: [pk, target.projectID, target.sha.hex, target.ref])
+        try db.execute(sql: "INSERT INTO gitlab_commit_statuses (task_pk, attempt, state) VALUES (?, 1, 'pending')",
+                       arguments: [pk])
+    }
+
+    /// Queues the task's `attempt` now being `status`; a no-op for tasks without a commit target.
+    static func want(_ status: TaskStatus, pk: Int64, attempt: Int, db: Database) throws {
+        let state = CommitStatusState(status)
+        guard try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM gitlab_commit_targets WHERE task_pk = ?"),
+                                arguments: [pk]) == true else { return }
+        let highest = try Row.fetchOne(db.cachedStatement(sql: """
+            SELECT attempt, state FROM gitlab_commit_statuses WHERE task_pk = ? ORDER BY id DESC LIMIT 1
+            """), arguments: [pk])
+        if let highest, let queued = CommitStatusState(rawValue: highest["state"]) {
+            let queuedAttempt: Int = highest["attempt"]
+            guard attempt > queuedAttempt || (attempt == queuedAttempt && state.rank > queued.rank) else { return }
+        }
+        try db.cachedStatement(sql: "INSERT INTO gitlab_commit_statuses (task_pk, attempt, state) VALUES (?, ?, ?)")
+            .execute(arguments: [pk, attempt, state.rawValue])
+    }
+
+    /// The oldest unsent status of each task whose retry time has come.
+    static func due(now: Int64, limit: Int, db: Database) throws -> [CommitStatusSend] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT s.id, s.attempt, s.state, s.tries, g.project_id, g.sha, g.ref,
+                   t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
+            FROM gitlab_commit_statuses s
+            JOIN gitlab_commit_targets g ON g.task_pk = s.task_pk
+            JOIN tasks t ON t.id = s.task_pk
+            WHERE s.done = 0 AND s.next_time <= ?
+              AND s.id = (SELECT min(o.id) FROM gitlab_commit_statuses o WHERE o.task_pk = s.task_pk AND o.done = 0)
+            ORDER BY s.id LIMIT ?
+            """), arguments: [now, limit]).compactMap { row in
+            guard let state = CommitStatusState(rawValue: row["state"]), let sha = CommitID(row["sha"] as String) else { return nil }
+            return CommitStatusSend(id: row["id"], task: try SQLiteTaskRows.summary(row), attempt: row["attempt"],
+                                    target: CommitStatusTarget(projectID: row["project_id"], sha: sha, ref: row["ref"]),
+                                    state: state, tries: row["tries"])
+        }
+    }
+
+    /// After a send: accepted (`error` nil) or given up (`retryAt` nil) ends it, and the task's next
+    /// status goes next; a failure to retry keeps it first in the task's queue until `retryAt`.
+    static func sent(_ send: CommitStatusSend, error: String?, retryAt: Int64?, db: Database) throws {
+        // done: 0 queued, 1 accepted by GitLab, 2 given up. An accepted status keeps the error of
+        // its failed tries, so the task's record still says what went wrong.
+        if let error, let retryAt {
+            try db.execute(sql: "UPDATE gitlab_commit_statuses SET tries = tries + 1, next_time = ?, last_error = ? WHERE id = ?",
+                           arguments: [retryAt, error, send.id])
+        } else if let error {
+            try db.execute(sql: "UPDATE gitlab_commit_statuses SET done = 2, last_error = ? WHERE id = ?", arguments: [error, send.id])
+        } else {
+            try db.execute(sql: "UPDATE gitlab_commit_statuses SET done = 1 WHERE id = ?", arguments: [send.id])
+        }
+    }
+
+    static func record(pk: Int64, db: Database) throws -> CommitStatusRecord? {
+        guard let wanted = try Row.fetchOne(db, sql: """
+            SELECT state FROM gitlab_commit_statuses WHERE task_pk = ? ORDER BY id DESC LIMIT 1
+            """, arguments: [pk]).flatMap({ CommitStatusState(rawValue: $0["state"]) }) else { return nil }
+        let sent = try Row.fetchOne(db, sql: """
+            SELECT state FROM gitlab_commit_statuses WHERE task_pk = ? AND done = 1 ORDER BY id DESC LIMIT 1
+            """, arguments: [pk]).flatMap { CommitStatusState(rawValue: $0["state"]) }
+        let lastError = try String.fetchOne(db, sql: """
+            SELECT last_error FROM gitlab_commit_statuses WHERE task_pk = ? AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1
+            """, arguments: [pk])
+        return CommitStatusRecord(wanted: wanted, sent: sent, lastError: lastError)
+    }
+}

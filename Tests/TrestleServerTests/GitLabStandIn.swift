@@ -1,0 +1,61 @@
+import Foundation
+import Hummingbird
+import Logging
+import Synchronization
+
+/// A small HTTP server standing in for GitLab's API: it records each commit status posted to
+/// `/api/v4/projects/:id/statuses/:sha` and answers 201, or 503 for the first `failing` posts.
+final class GitLabStandIn: Sendable {
+    struct Received: Sendable, Equatable {
+        var project: String
+        var sha: String
+        var state: String
+        var ref: String
+        var name: String
+        var targetURL: String
+        var token: String
+    }
+
+    let received = Mutex<[Received]>([])
+    private let failing: Mutex<Int>
+
+    init(failing: Int = 0) {
+        self.failing = Mutex(failing)
+    }
+
+    var states: [String] { received.withLock { $0.map(\.state) } }
+
+    /// Runs `body` with the stand-in's base URL, then stops it.
+    func run(_ body: (String) async throws -> Void) async throws {
+        let router = Router()
+        router.post("api/v4/projects/:project/statuses/:sha") { request, context -> Response in
+            let data = try await request.body.collect(upTo: 1 << 20)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: String] ?? [:]
+            let failNow = self.failing.withLock { remaining -> Bool in
+                guard remaining > 0 else { return false }
+                remaining -= 1
+                return true
+            }
+            if failNow { return Response(status: .serviceUnavailable) }
+            self.received.withLock {
+                $0.append(Received(project: context.parameters.get("project") ?? "", sha: context.parameters.get("sha") ?? "",
+                                   state: object["state"] ?? "", ref: object["ref"] ?? "", name: object["name"] ?? "",
+                                   targetURL: object["target_url"] ?? "", token: request.headers[.init("PRIVATE-TOKEN")!] ?? ""))
+            }
+            return Response(status: .created)
+        }
+        var logger = Logger(label: "gitlab-stand-in")
+        logger.logLevel = .error
+        let (port, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+                              onServerRunning: { channel in
+                                  portContinuation.yield(channel.localAddress?.port ?? 0)
+                                  portContinuation.finish()
+                              }, logger: logger)
+        let server = Task { try await app.runService() }
+        defer { server.cancel() }
+        var iterator = port.makeAsyncIterator()
+        guard let bound = await iterator.next() else { throw CancellationError() }
+        try await body("http://127.0.0.1:\(bound)")
+    }
+}
