@@ -7,8 +7,10 @@ import TrestleCore
 /// restart (a higher attempt) starts again from `pending`.
 enum SQLiteCommitStatusRows {
     static func start(_ target: CommitStatusTarget, pk: Int64, db: Database) throws {
-        try db.execute(sql: "INSERT INTO gitlab_commit_targets (task_pk, project_id, sha, ref) VALUES (?, ?, ?, ?)",
-                       arguments: [pk, target.projectID, target.sha.hex, target.ref])
+        try db.execute(sql: """
+            INSERT INTO gitlab_commit_targets (task_pk, project_id, sha, ref, merge_request_iid) VALUES (?, ?, ?, ?, ?)
+            """, arguments: [pk, target.projectID, target.sha.hex, target.ref,
+                             target.notesMergeRequest ? target.mergeRequestIID : nil])
         try db.execute(sql: "INSERT INTO gitlab_commit_statuses (task_pk, attempt, state) VALUES (?, 1, 'pending')",
                        arguments: [pk])
     }
@@ -27,6 +29,48 @@ enum SQLiteCommitStatusRows {
         }
         try db.cachedStatement(sql: "INSERT INTO gitlab_commit_statuses (task_pk, attempt, state) VALUES (?, ?, ?)")
             .execute(arguments: [pk, attempt, state.rawValue])
+        if status.isFinal {
+            // One note per task on its merge request: a later attempt's end edits it.
+            try db.cachedStatement(sql: """
+                INSERT INTO gitlab_merge_request_notes (task_pk, attempt, status)
+                SELECT task_pk, ?, ? FROM gitlab_commit_targets WHERE task_pk = ? AND merge_request_iid IS NOT NULL
+                ON CONFLICT (task_pk) DO UPDATE SET attempt = excluded.attempt, status = excluded.status,
+                    tries = 0, next_time = 0, last_error = NULL
+                """).execute(arguments: [attempt, status.rawValue, pk])
+        }
+    }
+
+    /// Merge request notes to post or edit now.
+    static func dueNotes(now: Int64, limit: Int, db: Database) throws -> [MergeRequestNoteSend] {
+        try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT n.note_id, n.attempt, n.status AS note_status, n.tries, g.project_id, g.merge_request_iid,
+                   t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
+            FROM gitlab_merge_request_notes n
+            JOIN gitlab_commit_targets g ON g.task_pk = n.task_pk
+            JOIN tasks t ON t.id = n.task_pk
+            WHERE n.sent_attempt IS NOT n.attempt AND n.next_time <= ?
+            ORDER BY n.task_pk LIMIT ?
+            """), arguments: [now, limit]).compactMap { row in
+            guard let status = TaskStatus(rawValue: row["note_status"]) else { return nil }
+            return MergeRequestNoteSend(task: try SQLiteTaskRows.summary(row), projectID: row["project_id"],
+                                        mergeRequestIID: row["merge_request_iid"], noteID: row["note_id"],
+                                        attempt: row["attempt"], status: status, tries: row["tries"])
+        }
+    }
+
+    /// After a note was posted (its id kept for later edits) or failed (retried at `retryAt`, or given up when nil).
+    static func noteSent(_ send: MergeRequestNoteSend, noteID: Int?, error: String?, retryAt: Int64?, db: Database) throws {
+        guard let pk = try SQLiteTaskRows.primaryKey(workflow: send.task.workflow, taskID: send.task.taskID, db: db) else { return }
+        if let error, let retryAt {
+            try db.execute(sql: """
+                UPDATE gitlab_merge_request_notes SET tries = tries + 1, next_time = ?, last_error = ? WHERE task_pk = ? AND attempt = ?
+                """, arguments: [retryAt, error, pk, send.attempt])
+        } else {
+            try db.execute(sql: """
+                UPDATE gitlab_merge_request_notes SET sent_attempt = attempt, note_id = coalesce(?, note_id), last_error = ?
+                WHERE task_pk = ? AND attempt = ?
+                """, arguments: [noteID, error, pk, send.attempt])
+        }
     }
 
     /// The oldest unsent status of each task whose retry time has come.

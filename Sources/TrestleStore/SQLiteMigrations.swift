@@ -151,7 +151,18 @@ enum SQLiteMigrations {
                     task_pk INTEGER PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
                     project_id INTEGER NOT NULL,
                     sha TEXT NOT NULL,
-                    ref TEXT NOT NULL
+                    ref TEXT NOT NULL,
+                    merge_request_iid INTEGER
+                );
+                CREATE TABLE gitlab_merge_request_notes (
+                    task_pk INTEGER PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    note_id INTEGER,
+                    attempt INTEGER NOT NULL,
+                    status TEXT NOT NULL,
+                    sent_attempt INTEGER,
+                    tries INTEGER NOT NULL DEFAULT 0,
+                    next_time INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT
                 );
                 CREATE TABLE gitlab_commit_statuses (
                     id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -138,6 +138,16 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func dueMergeRequestNotes(now: Int64, limit: Int) async throws -> [MergeRequestNoteSend] {
+        try await read("read due merge request notes") { db in try SQLiteCommitStatusRows.dueNotes(now: now, limit: limit, db: db) }
+    }
+
+    public func mergeRequestNoteSent(_ send: MergeRequestNoteSend, noteID: Int?, error: String?, retryAt: Int64?) async throws {
+        try await write("record a merge request note for task \(send.task.taskID) of \(send.task.workflow)") { db in
+            try SQLiteCommitStatusRows.noteSent(send, noteID: noteID, error: error, retryAt: retryAt, db: db)
+        }
+    }
+
     public func commitStatus(workflow: String, taskID: Int64) async throws -> CommitStatusRecord? {
         try await read("read the commit status of task \(taskID) of \(workflow)") { db in
             guard let pk = try SQLiteTaskRows.primaryKey(workflow: workflow, taskID: taskID, db: db) else { return nil }

@@ -51,6 +51,13 @@ public protocol TaskStore: Sendable {
     /// and given up (`retryAt` nil), when the task's next status goes next.
     func commitStatusSent(_ send: CommitStatusSend, error: String?, retryAt: Int64?) async throws
 
+    /// Merge request notes to post (a task's first end) or edit (a later attempt's end) now.
+    func dueMergeRequestNotes(now: Int64, limit: Int) async throws -> [MergeRequestNoteSend]
+
+    /// Records a note's send: posted or edited (`noteID` the note GitLab made), failed and retried at
+    /// `retryAt`, or given up (`retryAt` nil).
+    func mergeRequestNoteSent(_ send: MergeRequestNoteSend, noteID: Int?, error: String?, retryAt: Int64?) async throws
+
     /// The task's commit status, if it has one (webhook tasks, with GitLab configured).
     func commitStatus(workflow: String, taskID: Int64) async throws -> CommitStatusRecord?
 

@@ -88,4 +88,29 @@ struct CommitStatusTests {
             #expect(states.last == "success")
         }
     }
+
+    @Test("a merge request task's end is noted once on the merge request; a restart's end edits that note")
+    func mergeRequestNote() async throws {
+        let control = try ExecutorTests.Control()
+        try control.write("script.sh", "exit 1\n")
+        let head = try TestRemotes.shared.get().votingApp.revParse("main")
+        let gitlab = GitLabStandIn()
+        let opened = try WebhookReceiverTests.sample("merge-request-open")
+            .replacingOccurrences(of: "5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f", with: head)
+        try await Self.run(gitlab, control: control) { client in
+            try await WebhookReceiverTests.send(client, opened, event: "Merge Request Hook")
+            try await ExecutorTests.wait(client, workflow: "gl", task: 1)
+            try await ExecutorTests.waitFor("the note", seconds: 30) { gitlab.notes.withLock { $0.count } == 1 }
+            let first = try #require(gitlab.notes.withLock { $0.first })
+            #expect(first.hasPrefix("POST 12 Trestle: workflow **gl**, task [1](http://trestle.test/v1/projects/detail/voting/pipelines/multi/gl/1)"))
+            #expect(first.hasSuffix("attempt 1: **failed**"), "\(first)")
+            try control.write("script.sh", "echo fixed\n")
+            _ = try await client.call(.post, "/api/directory/workflowTask/id/1/pipelines/gl/restart")
+            try await ExecutorTests.waitFor("the edited note", seconds: 30) { gitlab.notes.withLock { $0.count } == 2 }
+            let notes = gitlab.notes.withLock { $0 }
+            #expect(notes[1].hasPrefix("PUT 12/77 ") && notes[1].hasSuffix("attempt 2: **passed**"), "\(notes)")
+            try await ExecutorTests.waitFor("the success state", seconds: 30) { gitlab.states.last == "success" }
+            #expect(gitlab.received.withLock { $0.first?.ref } == "feature/tally")
+        }
+    }
 }

@@ -17,6 +17,8 @@ final class GitLabStandIn: Sendable {
     }
 
     let received = Mutex<[Received]>([])
+    /// Merge request notes: each post or edit as "POST <iid> <body>" or "PUT <iid>/<note id> <body>".
+    let notes = Mutex<[String]>([])
     private let failing: Mutex<Int>
 
     init(failing: Int = 0) {
@@ -43,6 +45,21 @@ final class GitLabStandIn: Sendable {
                                    targetURL: object["target_url"] ?? "", token: request.headers[.init("PRIVATE-TOKEN")!] ?? ""))
             }
             return Response(status: .created)
+        }
+        router.post("api/v4/projects/:project/merge_requests/:iid/notes") { request, context -> Response in
+            let data = try await request.body.collect(upTo: 1 << 20)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: String] ?? [:]
+            self.notes.withLock { $0.append("POST \(context.parameters.get("iid") ?? "") \(object["body"] ?? "")") }
+            return Response(status: .created, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"id":77}"#)))
+        }
+        router.put("api/v4/projects/:project/merge_requests/:iid/notes/:note") { request, context -> Response in
+            let data = try await request.body.collect(upTo: 1 << 20)
+            let object = (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: String] ?? [:]
+            let iid = context.parameters.get("iid") ?? ""
+            self.notes.withLock { $0.append("PUT \(iid)/\(context.parameters.get("note") ?? "") \(object["body"] ?? "")") }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"id":77}"#)))
         }
         var logger = Logger(label: "gitlab-stand-in")
         logger.logLevel = .error

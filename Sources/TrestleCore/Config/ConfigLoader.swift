@@ -71,11 +71,11 @@ public enum ConfigLoader {
     }
 
     private static func readGitLab(_ cursor: YAMLCursor?) -> GitLabConfig? {
-        guard let cursor, let map = cursor.mapping(allowed: ["url", "token"]) else { return nil }
+        guard let cursor, let map = cursor.mapping(allowed: ["url", "token", "merge_request_notes"]) else { return nil }
         let url = map.required("url", hint: "\"https://gitlab.example.com\"").flatMap { httpURL($0, example: "https://gitlab.example.com") }
         let token = environmentSecret(map.required("token", hint: "\"${GITLAB_TOKEN}\""), example: "token: \"${GITLAB_TOKEN}\"")
         guard let url, let token else { return nil }
-        return GitLabConfig(url: url, token: token)
+        return GitLabConfig(url: url, token: token, mergeRequestNotes: map.value("merge_request_notes")?.bool() ?? false)
     }
 
     /// An http(s) URL without trailing slashes.

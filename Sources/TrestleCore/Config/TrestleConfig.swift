@@ -198,10 +198,13 @@ public struct RepoConfig: Sendable {
 public struct GitLabConfig: Sendable {
     public var url: String
     public var token: Secret
+    /// One note on the merge request when a task built for it ends (edited, not repeated, on restarts).
+    public var mergeRequestNotes: Bool
 
-    public init(url: String, token: Secret) {
+    public init(url: String, token: Secret, mergeRequestNotes: Bool = false) {
         self.url = url
         self.token = token
+        self.mergeRequestNotes = mergeRequestNotes
     }
 }
 

@@ -4,11 +4,40 @@ public struct CommitStatusTarget: Sendable, Hashable {
     public var sha: CommitID
     /// The branch or tag (a merge request's source branch).
     public var ref: String
+    /// The merge request the task built, if any; with merge request notes on, it gets one note per task.
+    public var mergeRequestIID: Int?
+    /// Whether the task's end is noted on its merge request.
+    public var notesMergeRequest: Bool
 
-    public init(projectID: Int, sha: CommitID, ref: String) {
+    public init(projectID: Int, sha: CommitID, ref: String, mergeRequestIID: Int? = nil, notesMergeRequest: Bool = false) {
         self.projectID = projectID
         self.sha = sha
         self.ref = ref
+        self.mergeRequestIID = mergeRequestIID
+        self.notesMergeRequest = notesMergeRequest
+    }
+}
+
+/// A merge request note to post, or to edit when the task already has one.
+public struct MergeRequestNoteSend: Sendable, Hashable {
+    public var task: TaskSummary
+    public var projectID: Int
+    public var mergeRequestIID: Int
+    /// The note posted for an earlier attempt, edited rather than a new one posted.
+    public var noteID: Int?
+    /// The attempt that ended, and how.
+    public var attempt: Int
+    public var status: TaskStatus
+    public var tries: Int
+
+    public init(task: TaskSummary, projectID: Int, mergeRequestIID: Int, noteID: Int?, attempt: Int, status: TaskStatus, tries: Int) {
+        self.task = task
+        self.projectID = projectID
+        self.mergeRequestIID = mergeRequestIID
+        self.noteID = noteID
+        self.attempt = attempt
+        self.status = status
+        self.tries = tries
     }
 }
 

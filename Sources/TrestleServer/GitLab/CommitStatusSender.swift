@@ -9,7 +9,9 @@ import TrestleStore
 
 /// Sends webhook tasks' commit statuses to GitLab (`POST /api/v4/projects/:id/statuses/:sha`)
 /// from the store's queue, so a send never blocks or fails a task: every state change is queued
-/// in the transaction that makes it, and this service works through the queue.
+/// in the transaction that makes it, and this service works through the queue. With merge request
+/// notes on, a task built for a merge request gets one note when it ends, edited (not repeated)
+/// when a later attempt ends.
 ///
 /// Order and idempotence come from the queue: it holds one wanted state per task, which only moves
 /// forward within an attempt, and this one loop sends it; a refused or failed send is retried with
@@ -39,6 +41,7 @@ final class CommitStatusSender: Service, Sendable {
         try? await cancelWhenGracefulShutdown {
             while true {
                 await self.sendDue()
+                await self.sendNotes()
                 try await Task.sleep(for: Self.poll)
             }
         }
@@ -60,38 +63,81 @@ final class CommitStatusSender: Service, Sendable {
                     "reason": "\(error)", "retry": "\(retry ? "yes" : "no, given up")",
                 ])
             }
-            let backoff = min(Self.longestBackoff, Int64(1) << Int64(min(send.tries + 1, 16)))
             do {
-                try await store.commitStatusSent(send, error: error, retryAt: error != nil && retry ? now() + backoff : nil)
+                try await store.commitStatusSent(send, error: error, retryAt: error != nil && retry ? now() + backoff(send.tries) : nil)
             } catch {
                 logger.error("cannot record a commit status send", metadata: ["reason": "\(error)"])
             }
         }
     }
 
+    func sendNotes() async {
+        let due: [MergeRequestNoteSend]
+        do {
+            due = try await store.dueMergeRequestNotes(now: now(), limit: Self.batch)
+        } catch {
+            logger.error("cannot read the merge request notes to send", metadata: ["reason": "\(error)"])
+            return
+        }
+        for send in due {
+            let path = "/projects/\(send.projectID)/merge_requests/\(send.mergeRequestIID)/notes"
+            let body = ["body": "Trestle: workflow **\(send.task.workflow)**, task [\(send.task.taskID)](\(links.taskURL(send.task))) "
+                + "attempt \(send.attempt): **\(send.status.rawValue)**"]
+            let (answer, error, retry) = if let noteID = send.noteID {
+                await request(.PUT, "\(path)/\(noteID)", body)
+            } else {
+                await request(.POST, path, body)
+            }
+            let noteID = answer.flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }?["id"] as? Int
+            if let error {
+                logger.warning("GitLab merge request note not sent", metadata: [
+                    "workflow": "\(send.task.workflow)", "task": "\(send.task.taskID)", "reason": "\(error)",
+                ])
+            }
+            do {
+                try await store.mergeRequestNoteSent(send, noteID: noteID, error: error,
+                                                     retryAt: error != nil && retry ? now() + backoff(send.tries) : nil)
+            } catch {
+                logger.error("cannot record a merge request note send", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+
+    private func backoff(_ tries: Int) -> Int64 {
+        min(Self.longestBackoff, Int64(1) << Int64(min(tries + 1, 16)))
+    }
+
     /// nil when GitLab took it; else why not, and whether trying again may help.
     private func post(_ send: CommitStatusSend) async -> (String?, Bool) {
-        let url = "\(gitlab.url)/api/v4/projects/\(send.target.projectID)/statuses/\(send.target.sha.hex)"
         let body: [String: String] = [
             "state": send.state.rawValue, "ref": send.target.ref, "name": send.task.workflow,
             "target_url": links.taskURL(send.task),
             "description": "Trestle task \(send.task.taskID), attempt \(send.attempt): \(send.state.rawValue)",
         ]
-        var request = HTTPClientRequest(url: url)
-        request.method = .POST
+        let (_, error, retry) = await request(.POST, "/projects/\(send.target.projectID)/statuses/\(send.target.sha.hex)", body,
+                                              what: "\(send.state.rawValue) of \(send.target.sha.short)")
+        return (error, retry)
+    }
+
+    /// One call of GitLab's API: its answer when it took the request; else why not, and whether
+    /// trying again may help (409, 429, 5xx, 401/403 and unreachable).
+    private func request(_ method: HTTPMethod, _ path: String, _ body: [String: String],
+                         what: String? = nil) async -> (Data?, String?, Bool) {
+        var request = HTTPClientRequest(url: "\(gitlab.url)/api/v4\(path)")
+        request.method = method
         request.headers.add(name: "PRIVATE-TOKEN", value: gitlab.token.value)
         request.headers.add(name: "Content-Type", value: "application/json")
         do {
             request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
             let response = try await HTTPClient.shared.execute(request, timeout: Self.requestTimeout)
-            let answer = try await response.body.collect(upTo: 64 * 1024)
+            let answer = try await response.body.collect(upTo: 256 * 1024)
             let code = response.status.code
-            if (200..<300).contains(code) { return (nil, false) }
+            if (200..<300).contains(code) { return (Data(buffer: answer), nil, false) }
             let text = String(buffer: answer).prefix(300)
             let retry = code == 409 || code == 429 || code >= 500 || code == 401 || code == 403
-            return ("GitLab answered \(code) for \(send.state.rawValue) of \(send.target.sha.short): \(text)", retry)
+            return (nil, "GitLab answered \(code) for \(what ?? "\(method.rawValue) \(path)"): \(text)", retry)
         } catch {
-            return ("cannot reach GitLab at \(gitlab.url): \(error)", true)
+            return (nil, "cannot reach GitLab at \(gitlab.url): \(error)", true)
         }
     }
 }

@@ -151,8 +151,10 @@ final class WebhookProcessor: Service, Sendable {
                                                         deliveryID: stored.id, time: time) else { return nil }
             var planned = PlannedWebhookTask(task: task, coalescingKey: event == .note ? nil : WebhookTaskPlanner.coalescingKey(facts),
                                              subject: facts.buildSubject, autoCancel: trigger.autoCancel)
-            if config.gitlab != nil, let project = facts.projectID, let head = facts.headCommit {
-                planned.commitStatus = CommitStatusTarget(projectID: project, sha: head, ref: facts.ref)
+            if let gitlab = config.gitlab, let project = facts.projectID, let head = facts.headCommit {
+                planned.commitStatus = CommitStatusTarget(projectID: project, sha: head, ref: facts.ref,
+                                                          mergeRequestIID: facts.mergeRequest?.iid,
+                                                          notesMergeRequest: gitlab.mergeRequestNotes)
             }
             return planned
         }
