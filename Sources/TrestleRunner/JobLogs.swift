@@ -2,7 +2,6 @@ import Foundation
 import TrestleCore
 
 /// Where each job's output lives: `<data dir>/logs/<workflow>/<task id>/<attempt>/<job>.log`.
-/// Every path component is a validated name or a number, so no task can write outside `root`.
 public struct JobLogs: Sendable {
     public let root: String
 
@@ -11,12 +10,7 @@ public struct JobLogs: Sendable {
     }
 
     public func path(workflow: String, taskID: Int64, attempt: Int, job: String) throws -> String {
-        guard Names.isValid(workflow), Names.isValid(job) else {
-            throw RunnerError("job '\(job.prefix(80))' of workflow '\(workflow.prefix(80))' has a name unsafe for a path (\(Names.rule))")
-        }
-        return URL(fileURLWithPath: root)
-            .appendingPathComponent(workflow).appendingPathComponent(String(taskID))
-            .appendingPathComponent(String(attempt)).appendingPathComponent(job + ".log").path
+        try JobDirectory.path(root: root, workflow: workflow, taskID: taskID, attempt: attempt, job: job, suffix: ".log")
     }
 }
 

@@ -4,8 +4,8 @@ import TrestleGit
 
 /// Job workspaces: `<data dir>/workspaces/<workflow>/<task id>/<attempt>/<job>`, made fresh for each
 /// run of a job and removed when it ends (an attempt's own directory, so a restart's jobs never
-/// share one with the cancelled attempt's jobs still being stopped). Each repo of a build job's target is checked out at its
-/// commit into `<workspace>/<repo name>` from the repo's local mirror.
+/// share one with the cancelled attempt's jobs still being stopped). Each repo of a build job's
+/// target is checked out at its commit into `<workspace>/<repo name>` from the repo's local mirror.
 public struct Workspaces: Sendable {
     public let root: String
 
@@ -14,11 +14,7 @@ public struct Workspaces: Sendable {
     }
 
     public func path(workflow: String, taskID: Int64, attempt: Int, job: String) throws -> String {
-        guard Names.isValid(workflow), Names.isValid(job) else {
-            throw RunnerError("job '\(job.prefix(80))' of workflow '\(workflow.prefix(80))' has a name unsafe for a path (\(Names.rule))")
-        }
-        return URL(fileURLWithPath: root).appendingPathComponent(workflow).appendingPathComponent(String(taskID))
-            .appendingPathComponent(String(attempt)).appendingPathComponent(job).path
+        try JobDirectory.path(root: root, workflow: workflow, taskID: taskID, attempt: attempt, job: job)
     }
 
     /// An empty directory at `path`, removing what an earlier run left there.

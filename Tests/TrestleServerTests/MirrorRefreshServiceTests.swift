@@ -27,7 +27,8 @@ struct MirrorRefreshServiceTests {
         let service = MirrorRefreshService(mirrors: mirrors, interval: 1, logger: Logger(label: "test"))
         let running = Task { try await service.run() }
         let mirror = try #require(mirrors["app"])
-        let deadline = ContinuousClock.now + .seconds(20)
+        // Generous: the first refresh waits one interval, then fetches on a loaded machine.
+        let deadline = ContinuousClock.now + .seconds(60)
         while mirror.readState().lastResult != "ok" && ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(50))
         }

@@ -1,6 +1,12 @@
 import ArgumentParser
 import Foundation
 
+/// A task named on the command line: `ID --workflow W`.
+struct TaskAddress: ParsableArguments {
+    @Argument(help: "The task id.") var id: Int64
+    @Option(help: "The task's workflow.") var workflow: String
+}
+
 struct Retry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Restart a failed, timed-out or cancelled task: its jobs that did not pass run again.",
@@ -8,16 +14,15 @@ struct Retry: AsyncParsableCommand {
     )
 
     @OptionGroup var client: ClientOptions
-    @Argument(help: "The task id.") var id: Int64
-    @Option(help: "The task's workflow.") var workflow: String
+    @OptionGroup var task: TaskAddress
     @OptionGroup var output: CreatedTaskOutput
 
     func run() async throws {
         try await reportingFailures {
             let api = try client.client()
-            try await api.restart(workflow: workflow, id: id)
-            let task = try await api.task(workflow: workflow, id: id)
-            try await output.report(api, workflow: workflow, id: id, url: task.url)
+            try await api.restart(workflow: task.workflow, id: task.id)
+            let restarted = try await api.task(workflow: task.workflow, id: task.id)
+            try await output.report(api, workflow: task.workflow, id: task.id, url: restarted.url)
         }
     }
 }
@@ -29,13 +34,12 @@ struct Cancel: AsyncParsableCommand {
     )
 
     @OptionGroup var client: ClientOptions
-    @Argument(help: "The task id.") var id: Int64
-    @Option(help: "The task's workflow.") var workflow: String
+    @OptionGroup var task: TaskAddress
 
     func run() async throws {
         try await reportingFailures {
-            try await client.client().cancel(workflow: workflow, id: id)
-            print("cancelled task \(id) of \(workflow)")
+            try await client.client().cancel(workflow: task.workflow, id: task.id)
+            print("cancelled task \(task.id) of \(task.workflow)")
         }
     }
 }
@@ -47,14 +51,13 @@ struct Logs: AsyncParsableCommand {
     )
 
     @OptionGroup var client: ClientOptions
-    @Argument(help: "The task id.") var id: Int64
-    @Option(help: "The task's workflow.") var workflow: String
+    @OptionGroup var task: TaskAddress
     @Option(help: "One job, e.g. build-vote (default: every job of the current attempt, in order).") var job: String?
     @Flag(help: "Keep printing output as it is written, until the jobs end.") var follow = false
 
     func run() async throws {
         try await reportingFailures {
-            try await client.client().logs(workflow: workflow, id: id, job: job, follow: follow) { buffer in
+            try await client.client().logs(workflow: task.workflow, id: task.id, job: job, follow: follow) { buffer in
                 FileHandle.standardOutput.write(Data(buffer: buffer))
             }
         }
