@@ -66,10 +66,12 @@ enum SQLiteCommitStatusRows {
                 UPDATE gitlab_merge_request_notes SET tries = tries + 1, next_time = ?, last_error = ? WHERE task_pk = ? AND attempt = ?
                 """, arguments: [retryAt, error, pk, send.attempt])
         } else {
+            // The note's id is kept even if a later attempt ended meanwhile: that one edits it.
+            try db.execute(sql: "UPDATE gitlab_merge_request_notes SET note_id = coalesce(?, note_id) WHERE task_pk = ?",
+                           arguments: [noteID, pk])
             try db.execute(sql: """
-                UPDATE gitlab_merge_request_notes SET sent_attempt = attempt, note_id = coalesce(?, note_id), last_error = ?
-                WHERE task_pk = ? AND attempt = ?
-                """, arguments: [noteID, error, pk, send.attempt])
+                UPDATE gitlab_merge_request_notes SET sent_attempt = attempt, last_error = ? WHERE task_pk = ? AND attempt = ?
+                """, arguments: [error, pk, send.attempt])
         }
     }
 

@@ -55,6 +55,15 @@ struct ClientCommandTests {
             #expect(released.status == 0, "\(released)")
             let logs = try await Self.cli(client, "logs", "3", "--workflow", "runs", "--job", "deploy-vote")
             #expect(logs.output.contains("deploying registry.test/vote:9.9 as vote"), "\(logs)")
+
+            // A workflow name with a dash travels in the path as it is.
+            let staged = try await Self.cli(client, "trigger", "--workflow", "own-stages", "--env", "dev", "--target", "vote",
+                                            "--repo", "voting-app", "--branch", "main", "--wait", "--json")
+            #expect(staged.status == 0, "\(staged)")
+            let unit = try await Self.cli(client, "logs", "1", "--workflow", "own-stages", "--job", "unit")
+            #expect(unit.status == 0 && unit.output.isEmpty, "the unit job writes to a file, not its log: \(unit)")
+            let missing = try await Self.cli(client, "logs", "1", "--workflow", "own-stages", "--job", "nope")
+            #expect(missing.status == 4 && missing.error.contains("its jobs are build-vote, unit, package, lint"), "\(missing)")
         }
     }
 

@@ -320,14 +320,14 @@ struct ExecutorTests {
     func ownStages() async throws {
         let control = try Control()
         try await Self.run(control) { client in
-            let id = try await Self.create(client, workflow: "staged", target: "vote")
-            let task = try await Self.wait(client, workflow: "staged", task: id)
+            let id = try await Self.create(client, workflow: "own-stages", target: "vote")
+            let task = try await Self.wait(client, workflow: "own-stages", task: id)
             #expect(task["status"] as? String == "passed", "\(task)")
             #expect((task["stages"] as? [[String: Any]])?.map { $0["name"] as? String } == ["build", "test", "deploy", "smoke"])
             #expect((task["stages"] as? [[String: Any]])?.allSatisfy { $0["status"] as? String == "passed" } == true)
             #expect(Self.job(task, "lint")["status"] as? String == "failed")
             #expect(control.read("order") == "build\nunit voting-app\npackage\ndeploy\nsmoke\n")
-            #expect(try await Self.log(client, workflow: "staged", task: id, job: "lint").contains("lint found problems"))
+            #expect(try await Self.log(client, workflow: "own-stages", task: id, job: "lint").contains("lint found problems"))
         }
     }
 

@@ -5,8 +5,9 @@ public enum TaskLinks {
         "\(externalURL)/v1/projects/detail/\(escape(project))/pipelines/multi/\(escape(workflow))/\(taskID)"
     }
 
+    /// A path segment with everything but RFC 3986's unreserved characters percent-escaped.
     /// Names are validated to URL-safe characters; escape anyway so a link can never break.
-    private static func escape(_ segment: String) -> String {
+    public static func escape(_ segment: String) -> String {
         guard !segment.utf8.allSatisfy(isUnreserved) else { return segment }
         var out = ""
         for byte in segment.utf8 {

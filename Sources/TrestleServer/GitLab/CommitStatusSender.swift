@@ -83,10 +83,14 @@ final class CommitStatusSender: Service, Sendable {
             let path = "/projects/\(send.projectID)/merge_requests/\(send.mergeRequestIID)/notes"
             let body = ["body": "Trestle: workflow **\(send.task.workflow)**, task [\(send.task.taskID)](\(links.taskURL(send.task))) "
                 + "attempt \(send.attempt): **\(send.status.rawValue)**"]
-            let (answer, error, retry) = if let noteID = send.noteID {
+            var (answer, error, retry) = if let noteID = send.noteID {
                 await request(.PUT, "\(path)/\(noteID)", body)
             } else {
                 await request(.POST, path, body)
+            }
+            if send.noteID != nil, let refused = error, refused.contains("answered 404") {
+                // The note was deleted in GitLab: post a new one.
+                (answer, error, retry) = await request(.POST, path, body)
             }
             let noteID = answer.flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }?["id"] as? Int
             if let error {

@@ -41,9 +41,12 @@ struct CommandDuration: ExpressibleByArgument {
 /// A client-side failure, printed as one line on stderr; the command exits 4.
 struct ClientFailure: Error, CustomStringConvertible {
     var description: String
+    /// The server could not be reached or failed (5xx): waiting may try again.
+    var transient: Bool
 
-    init(_ description: String) {
+    init(_ description: String, transient: Bool = false) {
         self.description = description
+        self.transient = transient
     }
 }
 

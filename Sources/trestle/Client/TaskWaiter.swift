@@ -19,7 +19,15 @@ struct TaskWaiter {
         var last = ""
         var tasks: [TrestleClient.TaskStatus] = []
         while true {
-            tasks = try await poll()
+            do {
+                tasks = try await poll()
+            } catch let failure as ClientFailure where failure.transient {
+                // A restarting server or a proxy's 502 does not end a wait; auth and usage errors do.
+                if let deadline, ContinuousClock.now + interval > deadline { throw failure }
+                if !quiet { FileHandle.standardError.write(Data("\(Self.isTerminal ? "\r\u{1B}[K" : "")retrying: \(failure)\n".utf8)) }
+                try await Task.sleep(for: interval)
+                continue
+            }
             let line = Self.progress(tasks, since: started)
             if !quiet {
                 if Self.isTerminal {

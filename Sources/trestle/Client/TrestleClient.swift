@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import TrestleCore
 
 /// The seed 000 API of a running Trestle, for the client commands.
 struct TrestleClient: Sendable {
@@ -30,7 +31,7 @@ struct TrestleClient: Sendable {
     }
 
     func tasks(commit: String) async throws -> [TaskStatus] {
-        let query = commit.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? commit
+        let query = TaskLinks.escape(commit)
         return try JSONDecoder().decode([TaskStatus].self, from: try await send(.GET, "/api/directory/workflowTask?commitId=\(query)"))
     }
 
@@ -59,7 +60,7 @@ struct TrestleClient: Sendable {
     /// Streams a task's logs to `write` as the server sends them (with `follow`, until the jobs end).
     func logs(workflow: String, id: Int64, job: String?, follow: Bool, to write: (ByteBuffer) throws -> Void) async throws {
         var query = follow ? "?follow=true" : "?follow=false"
-        if let job { query += "&job=" + (job.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? job) }
+        if let job { query += "&job=" + TaskLinks.escape(job) }
         let response = try await execute(.GET, taskPath(workflow: workflow, id: id) + "/logs" + query, body: nil,
                                          timeout: follow ? .hours(24) : Self.requestTimeout)
         guard response.status == .ok else {
@@ -72,14 +73,15 @@ struct TrestleClient: Sendable {
     }
 
     private func taskPath(workflow: String, id: Int64) -> String {
-        "/api/directory/workflowTask/id/\(id)/pipelines/\(workflow.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? workflow)"
+        // Unreserved characters stay as they are: the server matches path parameters as sent.
+        "/api/directory/workflowTask/id/\(id)/pipelines/\(TaskLinks.escape(workflow))"
     }
 
     private func send(_ method: HTTPMethod, _ path: String, body: Data? = nil) async throws -> Data {
         let response = try await execute(method, path, body: body, timeout: Self.requestTimeout)
         let bytes = try await response.body.collect(upTo: Self.maxAnswerBytes)
         guard (200..<300).contains(response.status.code) else {
-            throw ClientFailure(Self.reason(response.status, response.headers, bytes))
+            throw ClientFailure(Self.reason(response.status, response.headers, bytes), transient: response.status.code >= 500)
         }
         return Data(buffer: bytes)
     }
@@ -96,7 +98,8 @@ struct TrestleClient: Sendable {
         do {
             return try await HTTPClient.shared.execute(request, timeout: timeout)
         } catch {
-            throw ClientFailure("cannot reach \(base): \(error); is `trestle serve` running there? (--url or TRESTLE_URL)")
+            throw ClientFailure("cannot reach \(base): \(error); is `trestle serve` running there? (--url or TRESTLE_URL)",
+                                transient: true)
         }
     }
 
