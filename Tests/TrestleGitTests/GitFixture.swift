@@ -62,7 +62,7 @@ final class GitDaemon {
             process.standardOutput = Pipe()
             process.standardError = Pipe()
             do {
-                try process.run()
+                try FixtureCommand.launch(process)
                 if Self.waitUntilListening(port: port, process: process) {
                     self.port = port
                     self.process = process

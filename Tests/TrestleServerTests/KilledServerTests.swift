@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TrestleTestSupport
 
 /// The real `trestle serve` process, built beside this test bundle, killed and restarted.
 @Suite("Durability across a killed server process")
@@ -16,7 +17,7 @@ struct KilledServerTests {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
             process.standardOutput = FileHandle.nullDevice
             process.standardError = FileHandle.nullDevice
-            try process.run()
+            try FixtureCommand.launch(process)
             let deadline = Date().addingTimeInterval(30)
             var port: Int?
             while port == nil && Date() < deadline && process.isRunning {

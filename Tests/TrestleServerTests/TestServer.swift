@@ -6,6 +6,7 @@ import Logging
 import Testing
 import TrestleCore
 import TrestleServer
+import TrestleTestSupport
 
 /// A real Trestle server on a loopback port 0 with its own data dir, and the tokens it accepts.
 enum TestServer {
@@ -95,8 +96,8 @@ enum ProcessOutput {
         process.arguments = arguments
         let output = Pipe()
         process.standardOutput = output
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        try FixtureCommand.launch(process)
+        let data = try FixtureCommand.readAll(output.fileHandleForReading)
         process.waitUntilExit()
         return String(decoding: data, as: UTF8.self)
     }

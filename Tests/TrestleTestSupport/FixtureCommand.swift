@@ -3,6 +3,33 @@ import Foundation
 /// Runs the git CLI (or a fixture script calling it) for tests, with a private identity and no
 /// system or user config. Product code never does this: it uses libgit2.
 public enum FixtureCommand {
+    /// Foundation's `Process.run()` on Linux has crashed (a bad read while copying the
+    /// environment) when tests launched processes from several threads at once: launches go one
+    /// at a time.
+    private static let launches = NSLock()
+
+    /// Starts `process`, one launch at a time across the test process.
+    public static func launch(_ process: Process) throws {
+        launches.lock()
+        defer { launches.unlock() }
+        try process.run()
+    }
+
+    /// Everything `handle` yields until end of file. `readDataToEndOfFile()` traps when a read is
+    /// interrupted by a signal (EINTR); this retries the read instead.
+    public static func readAll(_ handle: FileHandle) throws -> Data {
+        var data = Data()
+        while true {
+            do {
+                guard let chunk = try handle.read(upToCount: 64 * 1024), !chunk.isEmpty else { return data }
+                data.append(chunk)
+            } catch let error as NSError where error.code == Int(EINTR)
+                || (error.userInfo[NSUnderlyingErrorKey] as? NSError)?.code == Int(EINTR) {
+                continue
+            }
+        }
+    }
+
     public struct Failure: Error, CustomStringConvertible {
         public var description: String
     }
@@ -23,8 +50,8 @@ public enum FixtureCommand {
         let output = Pipe()
         process.standardOutput = output
         process.standardError = Pipe()
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
+        try launch(process)
+        let data = try readAll(output.fileHandleForReading)
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             throw Failure(description: "\(command.joined(separator: " ")) exited \(process.terminationStatus)")
@@ -69,8 +96,8 @@ public enum FixtureCommand {
                     let output = Pipe()
                     process.standardOutput = output
                     process.standardError = try FileHandle(forWritingTo: errorFile)
-                    try process.run()
-                    let outputBytes = output.fileHandleForReading.readDataToEndOfFile()
+                    try launch(process)
+                    let outputBytes = try readAll(output.fileHandleForReading)
                     process.waitUntilExit()
                     return Outcome(status: process.terminationStatus, output: String(decoding: outputBytes, as: UTF8.self),
                                    error: (try? String(contentsOf: errorFile, encoding: .utf8)) ?? "")
