@@ -55,11 +55,6 @@ public final class Scheduler: Service, Sendable {
         }
     }
 
-    /// The tasks this process is running now.
-    public var running: [TaskKey] {
-        runs.withLock { $0.keys.map(\.task) }
-    }
-
     public func run() async throws {
         let logger = context.logger
         do {

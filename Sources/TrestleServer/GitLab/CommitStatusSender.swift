@@ -83,16 +83,17 @@ final class CommitStatusSender: Service, Sendable {
             let path = "/projects/\(send.projectID)/merge_requests/\(send.mergeRequestIID)/notes"
             let body = ["body": "Trestle: workflow **\(send.task.workflow)**, task [\(send.task.taskID)](\(links.taskURL(send.task))) "
                 + "attempt \(send.attempt): **\(send.status.rawValue)**"]
-            var (answer, error, retry) = if let noteID = send.noteID {
+            var answer = if let noteID = send.noteID {
                 await request(.PUT, "\(path)/\(noteID)", body)
             } else {
                 await request(.POST, path, body)
             }
-            if send.noteID != nil, let refused = error, refused.contains("answered 404") {
+            if send.noteID != nil, answer.code == 404 {
                 // The note was deleted in GitLab: post a new one.
-                (answer, error, retry) = await request(.POST, path, body)
+                answer = await request(.POST, path, body)
             }
-            let noteID = answer.flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }?["id"] as? Int
+            let (error, retry) = (answer.error, answer.retry)
+            let noteID = answer.body.flatMap { (try? JSONSerialization.jsonObject(with: $0)) as? [String: Any] }?["id"] as? Int
             if let error {
                 logger.warning("GitLab merge request note not sent", metadata: [
                     "workflow": "\(send.task.workflow)", "task": "\(send.task.taskID)", "reason": "\(error)",
@@ -118,15 +119,21 @@ final class CommitStatusSender: Service, Sendable {
             "target_url": links.taskURL(send.task),
             "description": "Trestle task \(send.task.taskID), attempt \(send.attempt): \(send.state.rawValue)",
         ]
-        let (_, error, retry) = await request(.POST, "/projects/\(send.target.projectID)/statuses/\(send.target.sha.hex)", body,
-                                              what: "\(send.state.rawValue) of \(send.target.sha.short)")
-        return (error, retry)
+        let answer = await request(.POST, "/projects/\(send.target.projectID)/statuses/\(send.target.sha.hex)", body,
+                                   what: "\(send.state.rawValue) of \(send.target.sha.short)")
+        return (answer.error, answer.retry)
     }
 
-    /// One call of GitLab's API: its answer when it took the request; else why not, and whether
-    /// trying again may help (409, 429, 5xx, 401/403 and unreachable).
-    private func request(_ method: HTTPMethod, _ path: String, _ body: [String: String],
-                         what: String? = nil) async -> (Data?, String?, Bool) {
+    /// What one call of GitLab's API came to: its body when GitLab took the request; else why not,
+    /// and whether trying again may help (409, 429, 5xx, 401/403 and unreachable).
+    private struct Answer {
+        var code: UInt?
+        var body: Data?
+        var error: String?
+        var retry = false
+    }
+
+    private func request(_ method: HTTPMethod, _ path: String, _ body: [String: String], what: String? = nil) async -> Answer {
         var request = HTTPClientRequest(url: "\(gitlab.url)/api/v4\(path)")
         request.method = method
         request.headers.add(name: "PRIVATE-TOKEN", value: gitlab.token.value)
@@ -136,12 +143,12 @@ final class CommitStatusSender: Service, Sendable {
             let response = try await HTTPClient.shared.execute(request, timeout: Self.requestTimeout)
             let answer = try await response.body.collect(upTo: 256 * 1024)
             let code = response.status.code
-            if (200..<300).contains(code) { return (Data(buffer: answer), nil, false) }
+            if (200..<300).contains(code) { return Answer(code: code, body: Data(buffer: answer)) }
             let text = String(buffer: answer).prefix(300)
-            let retry = code == 409 || code == 429 || code >= 500 || code == 401 || code == 403
-            return (nil, "GitLab answered \(code) for \(what ?? "\(method.rawValue) \(path)"): \(text)", retry)
+            return Answer(code: code, error: "GitLab answered \(code) for \(what ?? "\(method.rawValue) \(path)"): \(text)",
+                          retry: code == 409 || code == 429 || code >= 500 || code == 401 || code == 403)
         } catch {
-            return (nil, "cannot reach GitLab at \(gitlab.url): \(error)", true)
+            return Answer(error: "cannot reach GitLab at \(gitlab.url): \(error)", retry: true)
         }
     }
 }
