@@ -191,6 +191,8 @@ final class TaskRun: Sendable {
         case .deploy:
             command = target?.deploy
             image = Self.image(for: job.target, stages: stages, releaseImages: task.arguments.releaseImages)
+        case .function, .pass:
+            return JobOutcome(status: .failed, error: "flow task '\(job.name)' runs only in a flow execution")
         case .shell:
             shellJob = workflow.stages.flatMap(\.jobs).first { $0.name == job.name }
             command = shellJob?.run

@@ -3,6 +3,10 @@ public enum JobKind: String, Sendable, Codable, CaseIterable, Hashable {
     case deploy
     /// A job of a workflow's own stage: its `run` command, with every repo of the task checked out.
     case shell
+    /// A flow task (seed 002) calling its function over HTTP.
+    case function
+    /// A flow task that succeeds at once.
+    case pass
 }
 
 public struct JobPlan: Sendable, Hashable {

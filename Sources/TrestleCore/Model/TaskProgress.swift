@@ -16,7 +16,7 @@ public struct JobRules: Sendable, Hashable {
     }
 
     /// Passed, or ended while allowed to fail: the stage goes on.
-    func settled(_ job: JobRecord) -> Bool {
+    public func settled(_ job: JobRecord) -> Bool {
         job.status == .passed || (job.status.isFinal && allowedToFail.contains(job.name))
     }
 }
