@@ -178,6 +178,37 @@ enum SQLiteMigrations {
                 CREATE INDEX gitlab_commit_statuses_open ON gitlab_commit_statuses (task_pk, id) WHERE done = 0;
                 """)
         }
+        migrator.registerMigration("v7: Rill Flow descriptors, execution contexts and per-task values") { db in
+            try db.execute(sql: """
+                CREATE TABLE flow_descriptors (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    business_id TEXT NOT NULL,
+                    feature_name TEXT NOT NULL,
+                    alias TEXT NOT NULL,
+                    yaml TEXT NOT NULL,
+                    descriptor TEXT NOT NULL,
+                    create_time INTEGER NOT NULL,
+                    update_time INTEGER NOT NULL
+                );
+                CREATE TABLE flow_executions (
+                    task_pk INTEGER PRIMARY KEY NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    descriptor_id TEXT NOT NULL,
+                    descriptor TEXT NOT NULL,
+                    context TEXT NOT NULL,
+                    context_version INTEGER NOT NULL DEFAULT 0,
+                    callback_url TEXT,
+                    callback_state TEXT
+                );
+                CREATE TABLE flow_task_values (
+                    task_pk INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    name TEXT NOT NULL,
+                    input TEXT,
+                    output TEXT,
+                    tries INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (task_pk, name)
+                ) WITHOUT ROWID;
+                """)
+        }
         return migrator
     }
 }

@@ -198,7 +198,7 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    private func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func write<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             let result = try await pool.write(body)
             checkpointer.committed()
@@ -210,7 +210,7 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    private func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {
         do {
             return try await pool.read(body)
         } catch {

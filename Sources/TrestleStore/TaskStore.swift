@@ -5,7 +5,7 @@ import TrestleCore
 ///
 /// Operations that a user can get wrong (unknown task, illegal transition) throw
 /// `TaskOperationFailure`; anything else thrown is a `StoreError`.
-public protocol TaskStore: Sendable {
+public protocol TaskStore: FlowStore {
     /// Stores a task, giving it the next `task_id` of its workflow, and indexes its commits.
     func createTask(_ task: NewTask) async throws -> TaskRecord
 
