@@ -31,10 +31,12 @@ public final class Scheduler: Service, Sendable {
     }
 
     public init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
-                now: @escaping @Sendable () -> Int64, serverEnvironment: [String: String] = ProcessInfo.processInfo.environment) {
+                now: @escaping @Sendable () -> Int64, serverEnvironment: [String: String] = ProcessInfo.processInfo.environment,
+                flowResults: FlowResults = FlowResults(), callbackBase: @escaping @Sendable () -> String = { "" }) {
         context = TaskRun.Context(config: config, store: store, mirrors: mirrors,
                                   workspaces: Workspaces(dataDir: config.dataDir), logs: JobLogs(dataDir: config.dataDir),
-                                  logger: logger, now: now, serverEnvironment: serverEnvironment)
+                                  logger: logger, now: now, serverEnvironment: serverEnvironment,
+                                  flowResults: flowResults, callbackBase: callbackBase)
         limits = RunLimits(config)
         runner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))

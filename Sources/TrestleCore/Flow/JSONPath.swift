@@ -103,5 +103,10 @@ public struct JSONPathError: Error, Sendable, Equatable, CustomStringConvertible
     public var path: String
     public var reason: String
 
+    public init(path: String, reason: String) {
+        self.path = path
+        self.reason = reason
+    }
+
     public var description: String { "JSONPath '\(path)': \(reason)" }
 }

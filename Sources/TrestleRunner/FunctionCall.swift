@@ -1,0 +1,76 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import TrestleCore
+
+/// One call of a flow function as Rill Flow's HTTP dispatcher makes it: `POST resourceName` with
+/// `Content-Type: application/json` and the task's input as the body. Input keys
+/// `query_params_<name>` become query parameters and `request_header_<name>` headers; they are
+/// left out of the body.
+struct FunctionCall: Sendable {
+    static let queryPrefix = "query_params_"
+    static let headerPrefix = "request_header_"
+    static let maxResponseBytes = 4 << 20
+
+    var url: String
+    var input: JSONValue
+    /// For `task_async`: where the worker reports the result.
+    var callbackURL: String?
+    var timeout: Duration
+
+    /// The request's URL, headers and body for `input`.
+    static func request(url: String, input: JSONValue, callbackURL: String?) throws(FunctionCallError) -> HTTPClientRequest {
+        guard var components = URLComponents(string: url) else { throw FunctionCallError("resourceName '\(url)' is not a URL") }
+        var body: [String: JSONValue] = [:]
+        var query = components.queryItems ?? []
+        var headers: [(String, String)] = []
+        for (key, value) in (input.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if key.hasPrefix(queryPrefix), key.count > queryPrefix.count {
+                query.append(URLQueryItem(name: String(key.dropFirst(queryPrefix.count)), value: value.plainText))
+            } else if key.hasPrefix(headerPrefix), key.count > headerPrefix.count {
+                headers.append((String(key.dropFirst(headerPrefix.count)), value.plainText))
+            } else {
+                body[key] = value
+            }
+        }
+        components.queryItems = query.isEmpty ? nil : query
+        guard let target = components.url?.absoluteString else { throw FunctionCallError("resourceName '\(url)' is not a URL") }
+        var request = HTTPClientRequest(url: target)
+        request.method = .POST
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.headers.replaceOrAdd(name: "Content-Type", value: "application/json")
+        if let callbackURL { request.headers.replaceOrAdd(name: "X-Callback-Url", value: callbackURL) }
+        request.body = .bytes(ByteBuffer(bytes: JSONText.data(JSONValue.object(body))))
+        return request
+    }
+
+    /// The JSON the function answered (an empty body is `{}`); a failure says why.
+    func send(client: HTTPClient = .shared) async -> Result<JSONValue, FunctionCallError> {
+        do {
+            let request = try Self.request(url: url, input: input, callbackURL: callbackURL)
+            let response = try await client.execute(request, timeout: .seconds(max(Int64(timeout.components.seconds), 1)))
+            let body = try await response.body.collect(upTo: Self.maxResponseBytes)
+            guard (200..<300).contains(Int(response.status.code)) else {
+                return .failure(FunctionCallError("the function at \(url) answered HTTP \(response.status.code)"))
+            }
+            guard body.readableBytes > 0 else { return .success(.emptyObject) }
+            guard let json = JSONText.parse(Data(body.readableBytesView)) else {
+                return .failure(FunctionCallError("the function at \(url) answered with a body that is not JSON"))
+            }
+            return .success(json)
+        } catch let error as FunctionCallError {
+            return .failure(error)
+        } catch {
+            return .failure(FunctionCallError("calling the function at \(url) failed: \(error)"))
+        }
+    }
+}
+
+struct FunctionCallError: Error, Sendable, CustomStringConvertible {
+    var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import TrestleCore
+import TrestleGit
+
+/// The jobs of a configured workflow: build, deploy and shell commands run as processes
+/// (`JobProcess`), each in a fresh workspace with the task's repos checked out.
+struct ProcessJobExecutor: JobExecutor {
+    let task: TaskRecord
+    let context: TaskRun.Context
+    let workflow: WorkflowConfig
+    /// Why the run is being stopped, once it is.
+    let stopReason: @Sendable () -> StopReason?
+
+    var timeout: Int { workflow.timeout }
+    var rules: JobRules { JobRules(workflow) }
+
+    func ended(_ status: TaskStatus, stages: [StageRecord]) async {}
+
+    func run(stage: Int, job index: Int, stages: [StageRecord], taskDeadline: ContinuousClock.Instant) async -> JobOutcome {
+        let job = stages[stage].jobs[index]
+        let target = workflow.targets.first { $0.name == job.target }
+        let workspace: String
+        let logPath: String
+        do {
+            workspace = try context.workspaces.path(workflow: workflow.name, taskID: task.summary.taskID, attempt: task.attempt,
+                                                    job: job.name)
+            logPath = try context.logs.path(workflow: workflow.name, taskID: task.summary.taskID, attempt: task.attempt, job: job.name)
+            try context.workspaces.makeFresh(workspace)
+        } catch {
+            return JobOutcome(status: .failed, error: "cannot prepare the job: \(error)")
+        }
+        defer { context.workspaces.remove(workspace) }
+        let command: String?
+        var workingDirectory = workspace
+        var image: String?
+        var imageFile: String?
+        var shellJob: ShellJobConfig?
+        switch job.kind {
+        case .build:
+            command = target?.build
+            guard let arguments = task.arguments.targets.first(where: { $0.name == job.target }) else {
+                return JobOutcome(status: .failed, error: "target '\(job.target)' is not in the task's arguments")
+            }
+            do {
+                workingDirectory = try await context.workspaces.checkOut(arguments, into: workspace, mirrors: context.mirrors)
+                    ?? workspace
+            } catch {
+                return JobOutcome(status: .failed, error: "cannot check out the sources: \(error)")
+            }
+            imageFile = URL(fileURLWithPath: workspace).appendingPathComponent(".trestle-image").path
+        case .deploy:
+            command = target?.deploy
+            image = Self.image(for: job.target, stages: stages, releaseImages: task.arguments.releaseImages)
+        case .function, .pass:
+            return JobOutcome(status: .failed, error: "flow task '\(job.name)' runs only in a flow execution")
+        case .shell:
+            shellJob = workflow.stages.flatMap(\.jobs).first { $0.name == job.name }
+            command = shellJob?.run
+            guard shellJob != nil else {
+                return JobOutcome(status: .failed, error: "job '\(job.name)' is no longer in workflow '\(workflow.name)' of the configuration")
+            }
+            // Every repo the task builds, each once, for tests and checks across them.
+            var seen = Set<String>()
+            let repos = task.arguments.targets.flatMap(\.build.repos).filter { seen.insert($0.repoName).inserted }
+            do {
+                workingDirectory = try await context.workspaces.checkOut(
+                    TargetArguments(name: job.name, serviceType: .k8s, build: BuildArguments(repos: repos)),
+                    into: workspace, mirrors: context.mirrors) ?? workspace
+            } catch {
+                return JobOutcome(status: .failed, error: "cannot check out the sources: \(error)")
+            }
+        }
+        guard let command, !command.isEmpty else {
+            if target == nil {
+                return JobOutcome(status: .failed, error: "target '\(job.target)' is not in workflow '\(workflow.name)' of the configuration")
+            }
+            return JobOutcome(status: .passed, error: "no \(job.kind.rawValue) command is configured for target '\(job.target)'; nothing to run")
+        }
+        let timeoutSeconds = shellJob?.timeout ?? target?.timeout ?? workflow.timeout
+        let jobTimeout = Duration.seconds(timeoutSeconds)
+        let jobDeadline = min(ContinuousClock.now + jobTimeout, taskDeadline)
+        let environment = JobEnvironment.variables(task: task, job: job, stage: stages[stage].name,
+                                                   serviceType: target?.serviceType, workspace: workspace, image: image,
+                                                   imageFile: imageFile, server: context.serverEnvironment)
+        var outcome = await finish(job: job, command: command, environment: environment, workingDirectory: workingDirectory,
+                                   logPath: logPath, deadline: jobDeadline, taskDeadline: taskDeadline,
+                                   workflow: workflow, timeoutSeconds: timeoutSeconds)
+        outcome.image = job.kind == .build ? (outcome.status == .passed ? imageFile.flatMap(Self.announcedImage) : nil) : image
+        return outcome
+    }
+
+    private func finish(job: JobRecord, command: String, environment: [String: String], workingDirectory: String,
+                        logPath: String, deadline jobDeadline: ContinuousClock.Instant, taskDeadline: ContinuousClock.Instant,
+                        workflow: WorkflowConfig, timeoutSeconds: Int) async -> JobOutcome {
+        let end = await JobProcess.run(JobCommand(
+            command: command, environment: environment, workingDirectory: workingDirectory, logPath: logPath,
+            maxLogBytes: context.config.executor.maxLogBytes, deadline: jobDeadline,
+            killGrace: .seconds(context.config.executor.killGrace)))
+        switch end {
+        case .exited(0):
+            return JobOutcome(status: .passed)
+        case .exited(let code):
+            return JobOutcome(status: .failed, error: "the \(job.kind.rawValue) command exited with status \(code)")
+        case .signaled(let signal):
+            return JobOutcome(status: .failed, error: "the \(job.kind.rawValue) command was killed by signal \(signal)")
+        case .timedOut:
+            let reason = ContinuousClock.now >= taskDeadline
+                ? "the task ran out of time (workflow timeout \(workflow.timeout) s)"
+                : "the job ran out of time (\(job.kind == .shell ? "job" : "target") timeout \(timeoutSeconds) s)"
+            return JobOutcome(status: .timeout, error: reason)
+        case .stopped:
+            switch stopReason() {
+            case .shutdown: return JobOutcome(status: .failed, error: "the executor shut down while the job ran; restart the task")
+            case .cancelled, nil: return JobOutcome(status: .cancelled, error: "cancelled while running")
+            }
+        case .couldNotStart(let reason):
+            return JobOutcome(status: .failed, error: reason)
+        }
+    }
+
+    /// The image a deploy uses: the one its target's build announced, else the task's release image for the service.
+    static func image(for service: String, stages: [StageRecord], releaseImages: [ReleaseImage]) -> String? {
+        let built = stages.flatMap(\.jobs).first { $0.kind == .build && $0.target == service && $0.status == .passed }?.image
+        return built ?? releaseImages.first { $0.serviceName == service }?.image
+    }
+
+    /// The first line of the file a build job wrote to `$TRESTLE_IMAGE_FILE`, if any.
+    static func announcedImage(_ path: String) -> String? {
+        guard let data = FileManager.default.contents(atPath: path), data.count <= 4_096 else { return nil }
+        let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        return line?.isEmpty == false ? line : nil
+    }
+}
