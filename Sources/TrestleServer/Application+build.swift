@@ -35,12 +35,14 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     ])
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
-    let scheduler = Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now)
+    let flowResults = FlowResults()
+    let scheduler = Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
+                              flowResults: flowResults, callbackBase: { links.url })
     let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                                      tasksCreated: { scheduler.wake() })
     let inbox = DeliveryInbox(store: store, committed: { processor.notify() })
     let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links,
-                             scheduler: scheduler, now: options.now)
+                             scheduler: scheduler, flowResults: flowResults, now: options.now)
     let address = config.server.listen
     let onListening = options.onListening
     var services: [any Service] = [
@@ -75,17 +77,19 @@ public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logg
 }
 
 func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, inbox: DeliveryInbox, links: LinkBase,
-                 scheduler: Scheduler, now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
+                 scheduler: Scheduler, flowResults: FlowResults,
+                 now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
     router.add(middleware: ErrorMiddleware(server: config.server))
     router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
-                                          openPaths: [HealthRoute.path, WebhookRoutes.gitlabPath]))
+                                          openPaths: [HealthRoute.path, WebhookRoutes.gitlabPath, FlowRoutes.callbackPath]))
     HealthRoute.register(on: router)
     WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, scheduler: scheduler, now: now)
         .register(on: router)
     JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, now: now).register(on: router)
+    FlowRoutes(store: store, config: config, scheduler: scheduler, results: flowResults, now: now).register(on: router)
     return router
 }
 

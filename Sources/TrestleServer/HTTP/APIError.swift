@@ -18,6 +18,8 @@ enum APIError: Error {
     case internalFailure(SeedOperation?, String)
     /// A webhook delivery refused: `{"status":"rejected","reason":…}` (GitLab shows the body in its hook log).
     case webhookRejected(HTTPResponse.Status, String)
+    /// A Rill Flow request (seed 002) refused: `{"ret":false,"error":…}`, 400 or 404.
+    case flow(FlowFailure)
 
     var status: HTTPResponse.Status {
         switch self {
@@ -32,6 +34,8 @@ enum APIError: Error {
         case .operation(_, .sourceUnavailable): .badGateway
         case .internalFailure: .internalServerError
         case .webhookRejected(let status, _): status
+        case .flow(.invalid): .badRequest
+        case .flow(.notFound): .notFound
         }
     }
 
@@ -46,6 +50,7 @@ enum APIError: Error {
         case .operation(_, let failure): failure.description
         case .internalFailure(_, let reason): reason
         case .webhookRejected(_, let reason): reason
+        case .flow(let failure): failure.description
         }
     }
 
@@ -63,11 +68,12 @@ enum APIError: Error {
                        message: operation.message)
         case .internalFailure(nil, _): .result(500, "internal error!")
         case .webhookRejected(_, let reason): .webhook(reason)
+        case .flow(let failure): .flow(failure.description)
         }
     }
 }
 
-/// The two error shapes of seed 000, and the webhook receiver's.
+/// The two error shapes of seed 000, the webhook receiver's and the Rill Flow routes'.
 enum SeedErrorBody: Encodable {
     /// `{"resultCode":401,"errorMsg":"auth failed!"}`
     case result(Int, String)
@@ -75,9 +81,11 @@ enum SeedErrorBody: Encodable {
     case operation(code: Int, description: String, message: String)
     /// `{"status":"rejected","reason":…}` for the webhook receiver.
     case webhook(String)
+    /// `{"ret":false,"error":…}` for the Rill Flow routes.
+    case flow(String)
 
     private enum Keys: String, CodingKey {
-        case resultCode, errorMsg, code, description, extra, message, type, status, reason
+        case resultCode, errorMsg, code, description, extra, message, type, status, reason, ret, error
     }
 
     private struct Empty: Encodable {}
@@ -97,6 +105,9 @@ enum SeedErrorBody: Encodable {
         case .webhook(let reason):
             try container.encode("rejected", forKey: .status)
             try container.encode(reason, forKey: .reason)
+        case .flow(let reason):
+            try container.encode(false, forKey: .ret)
+            try container.encode(reason, forKey: .error)
         }
     }
 }
