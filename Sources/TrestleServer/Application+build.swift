@@ -82,8 +82,12 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
                                           openPaths: [HealthRoute.path, WebhookRoutes.gitlabPath]))
     HealthRoute.register(on: router)
-    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, scheduler: scheduler, now: now)
+    let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
+    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, commands: commands)
         .register(on: router)
+    AslanRoutes(config: config, commands: commands).register(on: router)
+    CodeArtsStatusRoutes(store: store, config: config, links: links, now: now).register(on: router)
+    AOMExecutionRoutes(store: store, config: config, links: links).register(on: router)
     JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, now: now).register(on: router)
     return router
