@@ -49,7 +49,10 @@ struct AslanRoutes: Sendable {
     private func validate(_ body: Data, projectName: String?) throws(TaskOperationFailure) -> ValidatedTaskRequest {
         let parsed: AslanCreateRequest
         do {
-            parsed = try JSONDecoder().decode(AslanCreateRequest.self, from: body)
+            // The seed's own example body has trailing commas: JSON5 reading takes it as written.
+            let decoder = JSONDecoder()
+            decoder.allowsJSON5 = true
+            parsed = try decoder.decode(AslanCreateRequest.self, from: body)
         } catch {
             throw .invalidRequest([RequestBodyReader.describe(error)])
         }
