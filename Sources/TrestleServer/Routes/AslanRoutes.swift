@@ -23,15 +23,15 @@ struct AslanRoutes: Sendable {
         } catch {
             throw APIError.operation(.aslanCreate, error)
         }
-        let trigger = TaskTrigger(kind: WorkflowTaskRoutes.triggerKind(request), by: context.token?.name ?? "anonymous")
-        let record = try await commands.create(validated, as: .aslanCreate, trigger: trigger, logger: context.logger)
+        let record = try await commands.create(validated, as: .aslanCreate, trigger: TaskCommands.trigger(request, context),
+                                               logger: context.logger)
         return JSONResponse.make(AslanCreatedView(pipeline_name: record.summary.workflow, task_id: record.summary.taskID))
     }
 
     @Sendable func restart(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let (workflow, taskID) = try address(request, context, for: .restart)
         try await commands.restart(workflow: workflow, taskID: taskID,
-                                   by: TaskTrigger(kind: .restart, by: context.token?.name ?? "anonymous"),
+                                   by: TaskCommands.trigger(request, context, kind: .restart),
                                    logger: context.logger)
         return JSONResponse.make(SuccessView())
     }
@@ -39,8 +39,7 @@ struct AslanRoutes: Sendable {
     @Sendable func cancel(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let (workflow, taskID) = try address(request, context, for: .cancel)
         try await commands.cancel(workflow: workflow, taskID: taskID,
-                                  by: TaskTrigger(kind: WorkflowTaskRoutes.triggerKind(request),
-                                                  by: context.token?.name ?? "anonymous"),
+                                  by: TaskCommands.trigger(request, context),
                                   logger: context.logger)
         return JSONResponse.make(SuccessView())
     }

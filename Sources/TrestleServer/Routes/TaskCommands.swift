@@ -1,3 +1,4 @@
+import Hummingbird
 import Logging
 import TrestleCore
 import TrestleGit
@@ -48,6 +49,12 @@ struct TaskCommands: Sendable {
         }
         scheduler.cancel(TaskKey(workflow: workflow, taskID: taskID))
         logger.info("task cancelled", metadata: ["workflow": "\(workflow)", "task_id": "\(taskID)"])
+    }
+
+    /// Who asks, for the task's record: the token's name, and `cli` when the trestle CLI says it sends the request.
+    static func trigger(_ request: Request, _ context: TrestleRequestContext, kind: TriggerKind? = nil) -> TaskTrigger {
+        TaskTrigger(kind: kind ?? (request.headers[HeaderName.client] == "cli" ? .cli : .api),
+                    by: context.token?.name ?? "anonymous")
     }
 
     /// The task a path names: its `:id` parameter (a positive whole number) and workflow `name`.

@@ -96,8 +96,8 @@ struct WorkflowTaskRoutes: Sendable {
         } catch {
             throw APIError.operation(.create, error)
         }
-        let trigger = TaskTrigger(kind: Self.triggerKind(request), by: context.token?.name ?? "anonymous")
-        let record = try await commands.create(validated, as: .create, trigger: trigger, logger: context.logger)
+        let record = try await commands.create(validated, as: .create, trigger: TaskCommands.trigger(request, context),
+                                               logger: context.logger)
         return JSONResponse.make(CreatedTaskView(
             task_id: record.summary.taskID, pipeline_name: record.summary.workflow,
             url: links.taskURL(record.summary)))
@@ -106,7 +106,7 @@ struct WorkflowTaskRoutes: Sendable {
     @Sendable func restart(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let (workflow, taskID) = try taskAddress(context)
         try await commands.restart(workflow: workflow, taskID: taskID,
-                                   by: TaskTrigger(kind: .restart, by: context.token?.name ?? "anonymous"),
+                                   by: TaskCommands.trigger(request, context, kind: .restart),
                                    logger: context.logger)
         return JSONResponse.make(SuccessView())
     }
@@ -114,7 +114,7 @@ struct WorkflowTaskRoutes: Sendable {
     @Sendable func cancel(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let (workflow, taskID) = try taskAddress(context)
         try await commands.cancel(workflow: workflow, taskID: taskID,
-                                  by: TaskTrigger(kind: Self.triggerKind(request), by: context.token?.name ?? "anonymous"),
+                                  by: TaskCommands.trigger(request, context),
                                   logger: context.logger)
         return JSONResponse.make(SuccessView())
     }
@@ -144,9 +144,5 @@ struct WorkflowTaskRoutes: Sendable {
         } catch {
             throw APIError.paramIllegal(error.description)
         }
-    }
-
-    static func triggerKind(_ request: Request) -> TriggerKind {
-        request.headers[HeaderName.client] == "cli" ? .cli : .api
     }
 }
