@@ -80,8 +80,9 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     router.add(middleware: ErrorMiddleware(server: config.server))
     router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
-                                          openPaths: [HealthRoute.path, WebhookRoutes.gitlabPath]))
+                                          openPaths: [HealthRoute.path, OpenAPIRoute.path, WebhookRoutes.gitlabPath]))
     HealthRoute.register(on: router)
+    OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
     WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, commands: commands)
         .register(on: router)
