@@ -21,7 +21,10 @@ run: release
 
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
-	swift test --skip-build $(SWIFT_BUILD_FLAGS)
+	# One test at a time: Foundation's Process.run crashed (signal 11) when fixture launches overlapped the server's jobs.
+	swift test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
+	# Every operation of /openapi.yaml against a live server: documented answers only, no 5xx.
+	scripts/schemathesis.sh
 
 bench:
 	@scripts/ensure-deps.sh bench

@@ -74,6 +74,7 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.embedInCode("OpenAPI/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CMalloc"),
@@ -117,8 +118,9 @@ let package = Package(
         .testTarget(
             name: "TrestleServerTests",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleTestSupport",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner", "TrestleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings

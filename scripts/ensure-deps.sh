@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system packages Trestle needs, only when something is missing.
 # Usage: scripts/ensure-deps.sh [bench]
+# (schemathesis, from PyPI, is installed by scripts/schemathesis.sh when it runs.)
 set -euo pipefail
 
 missing=()
@@ -9,6 +10,8 @@ pkg-config --exists libgit2 2>/dev/null || missing+=(libgit2-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# schemathesis (make test's API check) comes from PyPI through pip.
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ "${1:-}" = "bench" ]; then
   command -v wrk >/dev/null 2>&1 || missing+=(wrk)
   command -v bc >/dev/null 2>&1 || missing+=(bc)

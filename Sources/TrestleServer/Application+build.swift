@@ -83,10 +83,16 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     router.add(middleware: ErrorMiddleware(server: config.server))
     router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
-                                          openPaths: [HealthRoute.path, WebhookRoutes.gitlabPath, FlowRoutes.callbackPath]))
+                                          openPaths: [HealthRoute.path, OpenAPIRoute.path, WebhookRoutes.gitlabPath,
+                                                      FlowRoutes.callbackPath]))
     HealthRoute.register(on: router)
-    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, scheduler: scheduler, now: now)
+    OpenAPIRoute.register(on: router)
+    let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
+    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, commands: commands)
         .register(on: router)
+    AslanRoutes(config: config, commands: commands).register(on: router)
+    CodeArtsStatusRoutes(store: store, config: config, links: links, now: now).register(on: router)
+    AOMExecutionRoutes(store: store, config: config, links: links).register(on: router)
     JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, now: now).register(on: router)
     FlowRoutes(store: store, config: config, scheduler: scheduler, results: flowResults, now: now).register(on: router)

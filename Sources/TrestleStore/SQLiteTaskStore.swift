@@ -186,6 +186,15 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func tasks(workflow: String, limit: Int) async throws -> [TaskRecord] {
+        try await read("read the tasks of \(workflow)") { db in
+            // UNIQUE (workflow, task_id) indexes this walk: no sort, no scan of other workflows.
+            try Int64.fetchAll(db, sql: "SELECT id FROM tasks WHERE workflow = ? ORDER BY task_id DESC LIMIT ?",
+                               arguments: [workflow, max(limit, 0)])
+                .map { try SQLiteTaskRows.load(pk: $0, db: db) }
+        }
+    }
+
     public func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
         try await write("cancel task \(taskID) of \(workflow)") { db in
             try SQLiteTaskRows.cancel(workflow: workflow, taskID: taskID, by: trigger, at: time, db: db)

@@ -24,6 +24,10 @@ public protocol TaskStore: FlowStore {
 
     func task(workflow: String, taskID: Int64) async throws -> TaskRecord?
 
+    /// The tasks of `workflow`, newest (highest `task_id`) first, at most `limit`, each whole:
+    /// the execution history views of seeds 003 and 004.
+    func tasks(workflow: String, limit: Int) async throws -> [TaskRecord]
+
     /// Cancels a created or running task: every job not yet ended is cancelled.
     func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord
 

@@ -175,4 +175,24 @@ struct TaskStoreTests {
         #expect(found.map(\.taskID) == [8])
         try await store.close()
     }
+
+    @Test("a workflow's tasks come newest first, whole, at most the limit, and only that workflow's", arguments: StoreKind.allCases)
+    func tasksOfWorkflow(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        for index in 0..<5 {
+            _ = try await store.createTask(Tasks.new(workflow: "a", time: Int64(100 + index)))
+            _ = try await store.createTask(Tasks.new(workflow: "b", time: Int64(100 + index)))
+        }
+        _ = try await store.cancelTask(workflow: "a", taskID: 4, by: TaskTrigger(kind: .api, by: "test"), at: 200)
+        let newest = try await store.tasks(workflow: "a", limit: 3)
+        #expect(newest.map(\.summary.taskID) == [5, 4, 3])
+        #expect(newest.allSatisfy { $0.summary.workflow == "a" })
+        #expect(newest[1].summary.status == .cancelled)
+        #expect(newest[1].currentStages.map(\.name) == ["build", "deploy"])
+        #expect(try await store.tasks(workflow: "a", limit: 50).count == 5)
+        #expect(try await store.tasks(workflow: "ghost", limit: 50).isEmpty)
+        #expect(try await store.tasks(workflow: "a", limit: 0).isEmpty)
+        try await store.close()
+    }
 }

@@ -5,6 +5,11 @@ public enum TaskLinks {
         "\(externalURL)/v1/projects/detail/\(escape(project))/pipelines/multi/\(escape(workflow))/\(taskID)"
     }
 
+    /// One job's log as text, at the job log route of seed 000's task address.
+    public static func jobLogURL(externalURL: String, workflow: String, taskID: Int64, job: String) -> String {
+        "\(externalURL)/api/directory/workflowTask/id/\(taskID)/pipelines/\(escape(workflow))/logs?job=\(escape(job))"
+    }
+
     /// A path segment with everything but RFC 3986's unreserved characters percent-escaped.
     /// Names are validated to URL-safe characters; escape anyway so a link can never break.
     public static func escape(_ segment: String) -> String {

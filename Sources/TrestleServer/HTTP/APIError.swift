@@ -2,17 +2,20 @@ import Hummingbird
 import TrestleCore
 
 /// Every way a request can fail, and the seed body and HTTP status each one answers with.
-/// This is the only place HTTP statuses are chosen for failures.
+/// This is the only place HTTP statuses and error bodies are chosen for failures; the body's
+/// shape follows the seed of the route (see `ErrorDialect`).
 enum APIError: Error {
-    /// Missing or unknown token: seed 000's 401 body.
+    /// Missing or unknown token.
     case authFailed
     case forbidden(token: String, scope: Scope)
-    /// Bad query or path parameter: seed 000's 400 body.
+    /// Bad query or path parameter.
     case paramIllegal(String)
     /// The route's limit in bytes and the config key that sets it.
     case bodyTooLarge((bytes: Int, key: String))
     case routeNotFound(String)
-    /// A failed create, restart or cancel: seed 000's `code` body.
+    /// A workflow or task a read names does not exist; the text names the input and what exists.
+    case notFound(String)
+    /// A failed create, restart or cancel: seed 000's (and 001's) `code` body.
     case operation(SeedOperation, TaskOperationFailure)
     /// A failure of ours (store, disk): logged in full, answered without internals.
     case internalFailure(SeedOperation?, String)
@@ -27,8 +30,8 @@ enum APIError: Error {
         case .forbidden: .forbidden
         case .paramIllegal: .badRequest
         case .bodyTooLarge: .contentTooLarge
-        case .routeNotFound: .notFound
-        case .operation(_, .taskNotFound): .notFound
+        case .routeNotFound, .notFound: .notFound
+        case .operation(_, .taskNotFound), .operation(_, .workflowNotFound): .notFound
         case .operation(_, .illegalTransition): .conflict
         case .operation(_, .invalidRequest): .badRequest
         case .operation(_, .sourceUnavailable): .badGateway
@@ -47,6 +50,7 @@ enum APIError: Error {
         case .paramIllegal(let reason): reason
         case .bodyTooLarge(let limit): "request body exceeds \(limit.key) (\(limit.bytes) bytes)"
         case .routeNotFound(let path): "no route for \(path)"
+        case .notFound(let reason): reason
         case .operation(_, let failure): failure.description
         case .internalFailure(_, let reason): reason
         case .webhookRejected(_, let reason): reason
@@ -54,31 +58,67 @@ enum APIError: Error {
         }
     }
 
-    var body: SeedErrorBody {
+    /// What the body may say: the reason, except for our own failures, whose details stay in the log.
+    private var publicReason: String {
+        if case .internalFailure = self { return "internal error; the server log has the details" }
+        return reason
+    }
+
+    func body(_ dialect: ErrorDialect) -> SeedErrorBody {
+        switch (self, dialect) {
+        case (.webhookRejected(_, let reason), _): return .webhook(reason)
+        case (_, .zadig): return zadigBody
+        case (.operation, .aslan), (.internalFailure(_?, _), .aslan): return zadigBody
+        case (_, .aslan): return .operation(code: Int(status.code), description: publicReason, message: resultMessage)
+        case (_, .codeArts): return .codeArts(code: "TRESTLE.\(status.code)", message: publicReason)
+        case (_, .aom): return .aom(code: aomCode, message: publicReason, httpCode: Int(status.code))
+        case (_, .rillFlow): return .flow(publicReason)
+        }
+    }
+
+    private var zadigBody: SeedErrorBody {
         switch self {
-        case .authFailed: .result(401, "auth failed!")
-        case .forbidden: .result(403, "permission denied!")
-        case .paramIllegal: .result(400, "param is illegal!")
-        case .bodyTooLarge: .result(413, "request body too large!")
-        case .routeNotFound: .result(404, "not found!")
         case .operation(let operation, let failure):
             .operation(code: operation.code, description: failure.description, message: operation.message)
         case .internalFailure(let operation?, _):
-            .operation(code: operation.code, description: "internal error; the server log has the details",
-                       message: operation.message)
-        case .internalFailure(nil, _): .result(500, "internal error!")
-        case .webhookRejected(_, let reason): .webhook(reason)
-        case .flow(let failure): .flow(failure.description)
+            .operation(code: operation.code, description: publicReason, message: operation.message)
+        default:
+            .result(Int(status.code), resultMessage)
+        }
+    }
+
+    /// Seed 000's `errorMsg` for a failure with no operation code.
+    private var resultMessage: String {
+        switch status {
+        case .unauthorized: "auth failed!"
+        case .forbidden: "permission denied!"
+        case .badRequest: "param is illegal!"
+        case .contentTooLarge: "request body too large!"
+        case .notFound: "not found!"
+        default: "internal error!"
+        }
+    }
+
+    /// Seed 004's own codes for its 401 and 500; Trestle's `TRESTLE.<status>` for the others.
+    private var aomCode: String {
+        switch status {
+        case .unauthorized: "AOM.31009004"
+        case .internalServerError: "AOM.31001405"
+        default: "TRESTLE.\(status.code)"
         }
     }
 }
 
-/// The two error shapes of seed 000, the webhook receiver's and the Rill Flow routes'.
+/// The error shapes of the seeds, and the webhook receiver's.
 enum SeedErrorBody: Encodable {
-    /// `{"resultCode":401,"errorMsg":"auth failed!"}`
+    /// Seed 000: `{"resultCode":401,"errorMsg":"auth failed!"}`
     case result(Int, String)
-    /// `{"code":6163,"description":…,"extra":{},"message":…,"type":"error"}`
+    /// Seeds 000 and 001: `{"code":6163,"description":…,"extra":{},"message":…,"type":"error"}`
     case operation(code: Int, description: String, message: String)
+    /// Seed 003: `{"error_msg":…,"error_code":"TRESTLE.404"}`
+    case codeArts(code: String, message: String)
+    /// Seed 004 (its table's spelling): `{"error_code":…,"error_msg":…,"http_code":401}`
+    case aom(code: String, message: String, httpCode: Int)
     /// `{"status":"rejected","reason":…}` for the webhook receiver.
     case webhook(String)
     /// `{"ret":false,"error":…}` for the Rill Flow routes.
@@ -86,6 +126,7 @@ enum SeedErrorBody: Encodable {
 
     private enum Keys: String, CodingKey {
         case resultCode, errorMsg, code, description, extra, message, type, status, reason, ret, error
+        case errorCode = "error_code", errorMessage = "error_msg", httpCode = "http_code"
     }
 
     private struct Empty: Encodable {}
@@ -102,6 +143,13 @@ enum SeedErrorBody: Encodable {
             try container.encode(Empty(), forKey: .extra)
             try container.encode(message, forKey: .message)
             try container.encode("error", forKey: .type)
+        case .codeArts(let code, let message):
+            try container.encode(message, forKey: .errorMessage)
+            try container.encode(code, forKey: .errorCode)
+        case .aom(let code, let message, let httpCode):
+            try container.encode(code, forKey: .errorCode)
+            try container.encode(message, forKey: .errorMessage)
+            try container.encode(httpCode, forKey: .httpCode)
         case .webhook(let reason):
             try container.encode("rejected", forKey: .status)
             try container.encode(reason, forKey: .reason)

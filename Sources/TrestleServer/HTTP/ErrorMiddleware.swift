@@ -39,7 +39,7 @@ struct ErrorMiddleware: RouterMiddleware {
             "method": "\(request.method)", "path": "\(request.uri.path)",
             "status": "\(error.status.code)", "reason": "\(error.reason)",
         ])
-        var response = JSONResponse.make(error.body, status: error.status)
+        var response = JSONResponse.make(error.body(ErrorDialect(path: request.uri.path)), status: error.status)
         if case .internalFailure = error {
             return response
         }

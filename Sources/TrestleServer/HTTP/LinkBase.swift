@@ -24,4 +24,8 @@ final class LinkBase: Sendable {
     func taskURL(_ summary: TaskSummary) -> String {
         TaskLinks.url(externalURL: url, project: summary.project, workflow: summary.workflow, taskID: summary.taskID)
     }
+
+    func jobLogURL(_ summary: TaskSummary, job: String) -> String {
+        TaskLinks.jobLogURL(externalURL: url, workflow: summary.workflow, taskID: summary.taskID, job: job)
+    }
 }

@@ -18,8 +18,7 @@ struct WorkflowTaskRoutes: Sendable {
     let mirrors: MirrorSet
     let config: TrestleConfig
     let links: LinkBase
-    let scheduler: Scheduler
-    let now: @Sendable () -> Int64
+    let commands: TaskCommands
 
     func register(on router: Router<TrestleRequestContext>) {
         let api = router.group("api/directory/workflowTask")
@@ -48,7 +47,7 @@ struct WorkflowTaskRoutes: Sendable {
         case "true": covering = true
         case let other?: throw APIError.paramIllegal("covering: '\(other.prefix(20))' is not true or false")
         }
-        let summaries = try await storeCall(nil) {
+        let summaries = try await TaskCommands.storeCall(nil) {
             try await statusSummaries(prefix, covering: covering, logger: context.logger)
         }
         return JSONResponse.make(summaries.map { TaskStatusView($0, url: links.taskURL($0)) })
@@ -91,27 +90,14 @@ struct WorkflowTaskRoutes: Sendable {
         } catch {
             throw APIError.operation(.create, .invalidRequest([RequestBodyReader.describe(error)]))
         }
-        var validated: ValidatedTaskRequest
+        let validated: ValidatedTaskRequest
         do {
             validated = try CreateTaskValidation.validate(parsed, config: config)
         } catch {
             throw APIError.operation(.create, error)
         }
-        do {
-            validated.arguments = try await mirrors.resolveCommits(of: validated.arguments)
-        } catch .unknownRefs(let problems) {
-            throw APIError.operation(.create, .invalidRequest(problems))
-        } catch .fetchFailed(let reason) {
-            throw APIError.operation(.create, .sourceUnavailable(reason))
-        }
-        let trigger = TaskTrigger(kind: Self.triggerKind(request), by: context.token?.name ?? "anonymous")
-        let record = try await storeCall(.create) {
-            try await store.createTask(validated.newTask(trigger: trigger, createTime: now()))
-        }
-        scheduler.wake()
-        context.logger.info("task created", metadata: [
-            "workflow": "\(record.summary.workflow)", "task_id": "\(record.summary.taskID)", "by": "\(trigger.by)",
-        ])
+        let record = try await commands.create(validated, as: .create, trigger: TaskCommands.trigger(request, context),
+                                               logger: context.logger)
         return JSONResponse.make(CreatedTaskView(
             task_id: record.summary.taskID, pipeline_name: record.summary.workflow,
             url: links.taskURL(record.summary)))
@@ -119,23 +105,17 @@ struct WorkflowTaskRoutes: Sendable {
 
     @Sendable func restart(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let (workflow, taskID) = try taskAddress(context)
-        let trigger = TaskTrigger(kind: .restart, by: context.token?.name ?? "anonymous")
-        _ = try await storeCall(.restart) {
-            try await store.restartTask(workflow: workflow, taskID: taskID, by: trigger, at: now())
-        }
-        scheduler.wake()
-        context.logger.info("task restarted", metadata: ["workflow": "\(workflow)", "task_id": "\(taskID)"])
+        try await commands.restart(workflow: workflow, taskID: taskID,
+                                   by: TaskCommands.trigger(request, context, kind: .restart),
+                                   logger: context.logger)
         return JSONResponse.make(SuccessView())
     }
 
     @Sendable func cancel(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let (workflow, taskID) = try taskAddress(context)
-        let trigger = TaskTrigger(kind: Self.triggerKind(request), by: context.token?.name ?? "anonymous")
-        _ = try await storeCall(.cancel) {
-            try await store.cancelTask(workflow: workflow, taskID: taskID, by: trigger, at: now())
-        }
-        scheduler.cancel(TaskKey(workflow: workflow, taskID: taskID))
-        context.logger.info("task cancelled", metadata: ["workflow": "\(workflow)", "task_id": "\(taskID)"])
+        try await commands.cancel(workflow: workflow, taskID: taskID,
+                                  by: TaskCommands.trigger(request, context),
+                                  logger: context.logger)
         return JSONResponse.make(SuccessView())
     }
 
@@ -150,40 +130,19 @@ struct WorkflowTaskRoutes: Sendable {
     }
 
     private func taskPage(workflow: String, taskID: Int64, project: String?) async throws -> Response {
-        let record = try await storeCall(nil) { try await store.task(workflow: workflow, taskID: taskID) }
+        let record = try await TaskCommands.storeCall(nil) { try await store.task(workflow: workflow, taskID: taskID) }
         guard let record, project == nil || project == record.summary.project else {
             throw APIError.routeNotFound("task \(taskID) of workflow '\(workflow)'")
         }
-        let commitStatus = try await storeCall(nil) { try await store.commitStatus(workflow: workflow, taskID: taskID) }
+        let commitStatus = try await TaskCommands.storeCall(nil) { try await store.commitStatus(workflow: workflow, taskID: taskID) }
         return JSONResponse.make(TaskDetailView(record, url: links.taskURL(record.summary), commitStatus: commitStatus))
     }
 
     private func taskAddress(_ context: TrestleRequestContext) throws -> (String, Int64) {
-        let idText = context.parameters.get("id") ?? ""
-        guard let taskID = Int64(idText), taskID > 0 else {
-            throw APIError.paramIllegal("task id '\(idText.prefix(40))' is not a positive whole number")
-        }
-        guard let workflow = context.parameters.get("name"), !workflow.isEmpty else {
-            throw APIError.paramIllegal("workflow name is missing from the path")
-        }
-        return (workflow, taskID)
-    }
-
-    private static func triggerKind(_ request: Request) -> TriggerKind {
-        request.headers[HeaderName.client] == "cli" ? .cli : .api
-    }
-
-    /// Runs a store call, mapping its failures to the operation's seed error.
-    private func storeCall<T: Sendable>(_ operation: SeedOperation?, _ body: () async throws -> T) async throws -> T {
         do {
-            return try await body()
-        } catch let error as APIError {
-            throw error
-        } catch let failure as TaskOperationFailure {
-            guard let operation else { throw APIError.internalFailure(nil, failure.description) }
-            throw APIError.operation(operation, failure)
+            return try TaskCommands.address(id: context.parameters.get("id"), workflow: context.parameters.get("name"))
         } catch {
-            throw APIError.internalFailure(operation, "\(error)")
+            throw APIError.paramIllegal(error.description)
         }
     }
 }
