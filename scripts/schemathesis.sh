@@ -48,14 +48,44 @@ YAML
 start_trestle "$DIR/trestle.yaml" "$DIR"
 trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; cleanup_dir' EXIT
 
-echo "== schemathesis against $BASE/openapi.yaml ($EXAMPLES examples per operation)"
+CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 status=0
-st run "$BASE/openapi.yaml" --url "$BASE" \
-  -H "Authorization: Bearer $TOKEN" \
-  --checks not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance \
-  --phases examples,coverage,fuzzing \
-  --max-examples "$EXAMPLES" --seed 1 --generation-database none \
-  --report junit --report-junit-path "$DIR/junit.xml" || status=$?
+run_schemathesis() {
+  st "$@" run "$BASE/openapi.yaml" --url "$BASE" \
+    -H "Authorization: Bearer $TOKEN" \
+    --checks "$CHECKS" \
+    --phases examples,coverage,fuzzing \
+    --max-examples "$EXAMPLES" --seed 1 --generation-database none || status=$?
+}
+
+echo "== schemathesis against $BASE/openapi.yaml ($EXAMPLES examples per operation): any ids"
+run_schemathesis
+
+# Then over data that exists, so requests get past "not found": a task of app-workflow, a
+# flow descriptor with an execution, and every id parameter pinned to them.
+H="Authorization: Bearer $TOKEN"
+curl -sf -H "$H" -X POST "$BASE/api/directory/workflowTask/create" \
+  -d '{"workflow_name":"app-workflow","env_name":"dev","targets":[{"name":"svc","build":{"repos":[{"repo_name":"app","branch":"main"}]}}]}' >/dev/null
+printf 'workspace: st\ndagName: flow\ntasks:\n  - { name: first, category: pass, next: second }\n  - { name: second, category: pass }\n' |
+  curl -sf -H "$H" -H 'Content-Type: text/plain' --data-binary @- \
+    "$BASE/flow/bg/manage/descriptor/add_descriptor.json?business_id=st&feature_name=flow&alias=release" >/dev/null
+curl -sf -H "$H" -H 'Content-Type: application/json' -d '{"left":1}' "$BASE/flow/submit.json?descriptor_id=st:flow" >/dev/null
+cat > "$DIR/schemathesis.toml" <<TOML
+[parameters]
+"path.id" = 1
+"path.name" = "app-workflow"
+"path.pipeline" = "app-workflow"
+"path.pipeline_id" = "app-workflow"
+"path.workflow_id" = "app-workflow"
+"path.project_id" = "demo"
+"path.project" = "demo"
+"query.projectName" = "demo"
+"query.descriptor_id" = "st:flow"
+"query.execution_id" = "st:flow_c_1"
+TOML
+echo "== schemathesis again, over a task and a flow execution that exist"
+run_schemathesis --config-file "$DIR/schemathesis.toml"
+
 if [ $status -ne 0 ]; then
   echo "schemathesis found answers the document does not describe; the server's log:" >&2
   tail -n 50 "$DIR/server.log" >&2

@@ -84,7 +84,8 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
                                           openPaths: [HealthRoute.path, OpenAPIRoute.path, WebhookRoutes.gitlabPath,
-                                                      FlowRoutes.callbackPath]))
+                                                      FlowRoutes.callbackPath, FlowSampleRoutes.startPath,
+                                                      FlowSampleRoutes.endPath]))
     HealthRoute.register(on: router)
     OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
@@ -96,6 +97,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, now: now).register(on: router)
     FlowRoutes(store: store, config: config, scheduler: scheduler, results: flowResults, now: now).register(on: router)
+    FlowSampleRoutes(maxBodyBytes: config.server.maxBodyBytes).register(on: router)
     return router
 }
 

@@ -106,6 +106,27 @@ struct FlowAPITests {
         }
     }
 
+    @Test func theSeedSampleRunsOnTrestlesOwnSampleFunctionsAsRillFlowServesThem() async throws {
+        try await TestServer.run(configFile: "flow.yaml") { client in
+            let port = try #require(client.port)
+            // The seed's descriptor calls 127.0.0.1:8080, the server itself; here the server's port.
+            let yaml = try TestServer.fixture("rill-flow-sample.yaml")
+                .replacingOccurrences(of: "http://127.0.0.1:8080", with: "http://127.0.0.1:\(port)")
+            #expect(try await Self.add(client, yaml).status == .ok)
+            let executionID = try await Self.submit(client, "demoFlowTest:demoTest", context: #"{"left": 512, "right": 512}"#)
+            let done = try await Self.poll(client, executionID)
+            #expect(done["dag_status"] as? String == "SUCCEED", "\(done)")
+            #expect((done["context"] as? [String: Any])?["result_number"] as? Int == 1024)
+            #expect(Self.task(done, "endNode")["output"] as? NSDictionary == ["result_number": 1024, "passed": true] as NSDictionary)
+            // Open like the health check, and a wrong sum is a 400 in the flow shape.
+            let wrong = try await client.call(.post, "/flow/sample/end_node.json", token: nil,
+                                              json: #"{"result_number": 3, "expect_number": 4}"#)
+            #expect(wrong.status == .badRequest)
+            #expect(try wrong.object() as NSDictionary
+                == ["ret": false, "error": "result_number 3 is not expect_number 4"] as NSDictionary)
+        }
+    }
+
     @Test func invalidDescriptorsAreRefusedAtAddTimeWithAReason() async throws {
         try await Self.run { client, _, _ in
             let cases: [(String, String)] = [
