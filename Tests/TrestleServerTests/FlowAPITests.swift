@@ -200,6 +200,36 @@ struct FlowAPITests {
         }
     }
 
+    @Test func aRestartedServerKeepsDescriptorsAndWhatAnInterruptedExecutionDidAndFailsItVisibly() async throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-flow-restart-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        let functions = FunctionStandIn()
+        try await functions.run { base in
+            try await TestServer.run(configFile: "flow.yaml", keeping: dataDir) { client, _ in
+                try await Self.add(client, """
+                    workspace: ws
+                    dagName: restarts
+                    tasks:
+                      - { name: first, category: pass, next: work, inputMappings: [{ source: $.context.n, target: $.input.n }] }
+                      - { name: work, category: function, resourceName: "\(base)/async.json", pattern: task_async }
+                    """)
+                let executionID = try await Self.submit(client, "ws:restarts", context: #"{"n": 7}"#)
+                _ = try await Self.poll(client, executionID) { Self.task($0, "work")["status"] as? String == "RUNNING" }
+            }
+            try await TestServer.run(configFile: "flow.yaml", keeping: dataDir) { client, _ in
+                let after = try await Self.poll(client, "ws:restarts_c_1")
+                #expect(after["dag_status"] as? String == "FAILED")
+                #expect(after["context"] as? NSDictionary == ["n": 7] as NSDictionary)
+                #expect(Self.task(after, "first")["status"] as? String == "SUCCEED")
+                #expect(Self.task(after, "first")["output"] as? NSDictionary == ["n": 7] as NSDictionary)
+                #expect(Self.task(after, "work")["status"] as? String == "FAILED")
+                #expect((Self.task(after, "work")["error"] as? String)?.isEmpty == false, "\(after)")
+                // The descriptor is still there: a new submit gets the next id and runs.
+                #expect(try await Self.submit(client, "ws:restarts", context: #"{"n": 8}"#) == "ws:restarts_c_2")
+            }
+        }
+    }
+
     @Test func finishJSONReportsAnAsyncTaskFailedAndTheFlowFails() async throws {
         try await Self.run { client, functions, base in
             try await Self.add(client, """

@@ -46,11 +46,13 @@ enum TestServer {
     }
 
     /// `run`, with the server's data dir given to `body` (for CLI commands reading it).
+    /// With `keeping` a data dir, the server runs on it and leaves it (for a restart on the same store).
     static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:], configFile: String = "server.yaml",
-                    environment: [String: String] = [:], prepare: (URL) async throws -> Void = { _ in },
+                    environment: [String: String] = [:], keeping keptDataDir: URL? = nil,
+                    prepare: (URL) async throws -> Void = { _ in },
                     _ body: @Sendable @escaping (any TestClientProtocol, URL) async throws -> Void) async throws {
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
-        defer { try? FileManager.default.removeItem(at: dataDir) }
+        let dataDir = keptDataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
+        defer { if keptDataDir == nil { try? FileManager.default.removeItem(at: dataDir) } }
         try await prepare(dataDir)
         var logger = Logger(label: "trestle-test")
         logger.logLevel = .warning
