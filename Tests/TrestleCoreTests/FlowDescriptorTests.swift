@@ -52,6 +52,13 @@ struct FlowDescriptorTests {
         #expect(Self.reason("just text") == "the descriptor must be a YAML mapping with workspace, dagName and tasks")
     }
 
+    @Test func theSeedsExampleAsPrintedWithoutIndentationIsRefusedSayingSo() throws {
+        let reason = Self.reason(try FixtureFile.text("rill-flow-sample-flattened.yaml"))
+        #expect(reason.hasPrefix("the descriptor is not valid YAML"))
+        #expect(reason.contains("the text has lost its indentation"), "\(reason)")
+        #expect(!Self.reason("tasks: [unclosed").contains("indentation"))
+    }
+
     @Test func anUnknownNextTargetIsRefusedNamingIt() {
         let reason = Self.reason("tasks: [{ name: a, category: pass, next: ghost }]")
         #expect(reason == "task 'a': next names 'ghost', which is not a task of the descriptor")

@@ -6,12 +6,22 @@ import Yams
 /// not use are ignored, so descriptors written for Rill Flow load unchanged.
 public enum FlowDescriptorParser {
     /// `business_id` and `feature_name` fill in `workspace` and `dagName` when the YAML leaves them out.
+    /// Task keys at the start of a line mean the text lost its indentation (as seed 002's example
+    /// did when it was pasted): say so, since the parser's own message points elsewhere.
+    static func flattenedHint(_ yaml: String) -> String {
+        let taskKeys = ["name:", "category:", "next:", "resourceName:", "pattern:", "inputMappings:", "outputMappings:",
+                        "source:", "target:"]
+        let flattened = yaml.split(whereSeparator: \.isNewline).contains { line in taskKeys.contains { line.hasPrefix($0) } }
+        return flattened ? "; task keys such as name: start at column 0, so the text has lost its indentation:"
+            + " indent each task's keys under its '- ' (samples/rill-flow-sample.yaml is seed 002's example indented)" : ""
+    }
+
     public static func parse(yaml: String, businessID: String, featureName: String) throws(FlowFailure) -> FlowDescriptor {
         let loaded: Any?
         do {
             loaded = try Yams.load(yaml: yaml)
         } catch {
-            throw .invalid("the descriptor is not valid YAML: \(Self.yamlReason(error))")
+            throw .invalid("the descriptor is not valid YAML: \(Self.yamlReason(error))\(Self.flattenedHint(yaml))")
         }
         guard let root = loaded as? [String: Any] else {
             throw .invalid("the descriptor must be a YAML mapping with workspace, dagName and tasks")
