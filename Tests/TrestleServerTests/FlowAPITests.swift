@@ -93,9 +93,7 @@ struct FlowAPITests {
             #expect(functions.calls.withLock { $0 } == ["start application/json", "end"])
             let brief = try await Self.get(client, executionID, brief: true)
             #expect(brief["tasks"] == nil && brief["dag_status"] as? String == "SUCCEED")
-            let deadline = ContinuousClock.now + .seconds(10)
-            while functions.sink.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            let posted = try #require(functions.sink.withLock { $0.first })
+            let posted = try #require(try await FunctionStandIn.first(of: functions.sink))
             let result = try #require(try JSONSerialization.jsonObject(with: posted) as? [String: Any])
             #expect(result["execution_id"] as? String == executionID)
             #expect(result["dag_status"] as? String == "SUCCEED")
@@ -175,9 +173,7 @@ struct FlowAPITests {
                   - { name: done, category: pass, inputMappings: [{ source: $.context.answer, target: $.input.answer }] }
                 """)
             let executionID = try await Self.submit(client, "ws:waits")
-            let deadline = ContinuousClock.now + .seconds(10)
-            while functions.callbackURLs.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
-            let callbackURL = try #require(functions.callbackURLs.withLock { $0.first })
+            let callbackURL = try #require(try await FunctionStandIn.first(of: functions.callbackURLs))
             let waiting = try await Self.get(client, executionID)
             #expect(waiting["dag_status"] as? String == "RUNNING")
             #expect(Self.task(waiting, "work")["status"] as? String == "RUNNING")
@@ -241,8 +237,7 @@ struct FlowAPITests {
                 """)
             let executionID = try await Self.submit(client, "ws:reported")
             _ = try await Self.poll(client, executionID) { Self.task($0, "A")["status"] as? String == "RUNNING" }
-            let deadline = ContinuousClock.now + .seconds(10)
-            while functions.callbackURLs.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+            _ = try #require(try await FunctionStandIn.first(of: functions.callbackURLs))
             let notWaiting = try await client.call(.post, "/flow/finish.json?executionId=\(executionID)&taskName=B",
                                                    json: #"{"result_type":"SUCCESS"}"#)
             #expect(notWaiting.status == .badRequest)

@@ -33,6 +33,13 @@ final class FunctionStandIn: Sendable {
         return (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any] ?? [:]
     }
 
+    /// The first of `list` once there is one, or nil after `seconds`.
+    static func first<T: Sendable>(of list: borrowing Mutex<[T]>, within seconds: Int = 10) async throws -> T? {
+        let deadline = ContinuousClock.now + .seconds(seconds)
+        while list.withLock({ $0.isEmpty }), ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(50)) }
+        return list.withLock { $0.first }
+    }
+
     func run(_ body: (String) async throws -> Void) async throws {
         let router = Router()
         router.post("flow/sample/start_node.json") { request, _ -> Response in
@@ -73,18 +80,6 @@ final class FunctionStandIn: Sendable {
             self.sink.withLock { $0.append(data) }
             return Self.json([:])
         }
-        var logger = Logger(label: "function-stand-in")
-        logger.logLevel = .critical
-        let (port, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  portContinuation.yield(channel.localAddress?.port ?? 0)
-                                  portContinuation.finish()
-                              }, logger: logger)
-        let server = Task { try await app.runService() }
-        defer { server.cancel() }
-        var iterator = port.makeAsyncIterator()
-        guard let bound = await iterator.next() else { throw CancellationError() }
-        try await body("http://127.0.0.1:\(bound)")
+        try await LoopbackStandIn.serve(router, label: "function-stand-in", body)
     }
 }

@@ -61,19 +61,6 @@ final class GitLabStandIn: Sendable {
             return Response(status: .ok, headers: [.contentType: "application/json"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"id":77}"#)))
         }
-        var logger = Logger(label: "gitlab-stand-in")
-        // Stopped by cancellation, which Hummingbird reports as a shutdown error: not worth a line.
-        logger.logLevel = .critical
-        let (port, portContinuation) = AsyncStream.makeStream(of: Int.self)
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
-                              onServerRunning: { channel in
-                                  portContinuation.yield(channel.localAddress?.port ?? 0)
-                                  portContinuation.finish()
-                              }, logger: logger)
-        let server = Task { try await app.runService() }
-        defer { server.cancel() }
-        var iterator = port.makeAsyncIterator()
-        guard let bound = await iterator.next() else { throw CancellationError() }
-        try await body("http://127.0.0.1:\(bound)")
+        try await LoopbackStandIn.serve(router, label: "gitlab-stand-in", body)
     }
 }
