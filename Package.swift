@@ -95,7 +95,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrestleCoreTests",
-            dependencies: ["TrestleCore"],
+            dependencies: ["TrestleCore", "TrestleTestSupport"],
             resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),

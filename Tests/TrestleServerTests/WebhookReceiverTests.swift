@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Testing
+import TrestleTestSupport
 import TrestleCore
 import TrestleServer
 import TrestleStore
@@ -207,18 +208,6 @@ struct WebhookReceiverTests {
 
 @Suite("Webhook payloads that are broken on purpose")
 struct WebhookMutationTests {
-    /// A small deterministic generator, so a failure names a reproducible case.
-    struct SplitMix: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     /// Truncations, wrong types and random byte flips of a push that touches no built path, so no
     /// variant may legitimately create a task.
     static func variants() throws -> [String] {

@@ -2,8 +2,8 @@ import Foundation
 
 /// The few fields the receiver reads before committing a delivery: which project it is for.
 /// Everything else is decoded after the 2xx, by the delivery processor.
-public struct GitLabRouting: Sendable, Decodable {
-    public struct Project: Sendable, Decodable {
+public struct GitLabRouting: Sendable, Decodable, Equatable {
+    public struct Project: Sendable, Decodable, Equatable {
         public var id: Int?
         public var pathWithNamespace: String?
 
@@ -13,8 +13,8 @@ public struct GitLabRouting: Sendable, Decodable {
         }
     }
 
-    public struct Attributes: Sendable, Decodable {
-        public struct LastCommit: Sendable, Decodable {
+    public struct Attributes: Sendable, Decodable, Equatable {
+        public struct LastCommit: Sendable, Decodable, Equatable {
             public var id: String?
         }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import ServiceLifecycle
+import Synchronization
 import TrestleCore
 import TrestleGit
 import TrestleStore
@@ -18,10 +19,15 @@ final class WebhookProcessor: Service, Sendable {
     private let tasksCreated: @Sendable () -> Void
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
+    private let pacing: ProcessorPacing
+    /// When ingest last committed a batch (each commit rings the doorbell).
+    private let lastIngest = Mutex(ContinuousClock.now)
 
     init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
-         now: @escaping @Sendable () -> Int64, tasksCreated: @escaping @Sendable () -> Void = {}) {
+         now: @escaping @Sendable () -> Int64, pacing: ProcessorPacing = ProcessorPacing(),
+         tasksCreated: @escaping @Sendable () -> Void = {}) {
         self.tasksCreated = tasksCreated
+        self.pacing = pacing
         self.config = config
         self.store = store
         self.mirrors = mirrors
@@ -32,6 +38,7 @@ final class WebhookProcessor: Service, Sendable {
 
     /// Tells the processor that deliveries were committed.
     func notify() {
+        lastIngest.withLock { $0 = .now }
         ring.yield()
     }
 
@@ -63,12 +70,17 @@ final class WebhookProcessor: Service, Sendable {
                 return
             }
             guard !batch.isEmpty else { return }
+            let started = ContinuousClock.now
             var completions: [DeliveryCompletion] = []
             for delivery in batch {
                 let (outcome, tasks) = await plan(delivery)
                 completions.append(DeliveryCompletion(id: delivery.id, outcome: outcome, tasks: tasks))
             }
             await complete(completions)
+            let pause = pacing.pause(afterBatchThatTook: .now - started, sinceIngest: .now - lastIngest.withLock { $0 })
+            if pause > .zero {
+                try? await Task.sleep(for: pause)
+            }
         }
     }
 
@@ -110,7 +122,7 @@ final class WebhookProcessor: Service, Sendable {
     private func plan(_ stored: StoredDelivery) async -> (DeliveryOutcome, [PlannedWebhookTask]) {
         let delivery = stored.delivery
         let body = Data(delivery.body)
-        let objectKind = delivery.eventHeader.isEmpty ? (try? JSONDecoder().decode(GitLabRouting.self, from: body).objectKind) : nil
+        let objectKind = delivery.eventHeader.isEmpty ? (try? GitLabRoutingScanner.scan(body).objectKind) : nil
         guard let event = GitLabEvents.event(header: delivery.eventHeader.isEmpty ? nil : delivery.eventHeader,
                                              objectKind: objectKind) else {
             return (DeliveryOutcome(state: .ignored, reason: "ignored: Trestle does not act on '\(delivery.eventHeader)' events"), [])

@@ -44,9 +44,9 @@ struct WebhookRoutes: Sendable {
         let body = try await RequestBodyReader.collect(request, limit: config.server.maxWebhookBytes)
         let routing: GitLabRouting
         do {
-            routing = try JSONDecoder().decode(GitLabRouting.self, from: body)
+            routing = try GitLabRoutingScanner.scan(body)
         } catch {
-            throw APIError.webhookRejected(.badRequest, "the body is not a JSON object (\(RequestBodyReader.describe(error)))")
+            throw APIError.webhookRejected(.badRequest, "the body is not a JSON object (\(error.reason))")
         }
         let path = routing.project?.pathWithNamespace
         let projectID = routing.project?.id
