@@ -50,12 +50,13 @@ trap 'kill $SERVER 2>/dev/null || true; wait $SERVER 2>/dev/null || true; cleanu
 
 CHECKS=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance
 status=0
+# From the temp dir: schemathesis keeps a cache (.schemathesis/) in its working directory.
 run_schemathesis() {
-  st "$@" run "$BASE/openapi.yaml" --url "$BASE" \
+  (cd "$DIR" && st "$@" run "$BASE/openapi.yaml" --url "$BASE" \
     -H "Authorization: Bearer $TOKEN" \
     --checks "$CHECKS" \
     --phases examples,coverage,fuzzing \
-    --max-examples "$EXAMPLES" --seed 1 --generation-database none || status=$?
+    --max-examples "$EXAMPLES" --seed 1 --generation-database none) || status=$?
 }
 
 echo "== schemathesis against $BASE/openapi.yaml ($EXAMPLES examples per operation): any ids"
