@@ -161,4 +161,14 @@ struct AslanAPITests {
             try Self.expectError(unknownRoute, .notFound, code: 404, message: "not found!", describing: "no route for GET /api/aslan/nothing")
         }
     }
+
+    @Test("a create body over server.max_body_bytes answers 413 in the code shape, naming the limit")
+    func oversizedCreateBody() async throws {
+        try await Self.run { client in
+            let padding = String(repeating: "x", count: 5000)
+            let tooLarge = try await client.call(.post, Self.createPath, json: #"{"workflow_name":"\#(padding)"}"#)
+            try Self.expectError(tooLarge, .contentTooLarge, code: 413, message: "request body too large!",
+                                 describing: "request body exceeds server.max_body_bytes (4096 bytes)")
+        }
+    }
 }
