@@ -52,7 +52,7 @@ public final class FlowResults: Sendable {
         let key = Key(execution: execution, task: task)
         let waiter = waiters.withLock { waiters -> Waiter? in
             guard let waiter = waiters[key] else { return nil }
-            if let token, !Self.equalInConstantTime(token, waiter.token) { return nil }
+            if let token, !ConstantTime.equal(token.utf8, waiter.token.utf8) { return nil }
             waiters.removeValue(forKey: key)
             return waiter
         }
@@ -69,11 +69,5 @@ public final class FlowResults: Sendable {
             let hex = String(generator.next() as UInt64, radix: 16)
             return String(repeating: "0", count: 16 - hex.count) + hex
         }.joined()
-    }
-
-    static func equalInConstantTime(_ lhs: String, _ rhs: String) -> Bool {
-        let (left, right) = (Array(lhs.utf8), Array(rhs.utf8))
-        guard left.count == right.count else { return false }
-        return zip(left, right).reduce(UInt8(0)) { $0 | ($1.0 ^ $1.1) } == 0
     }
 }

@@ -72,14 +72,12 @@ final class FunctionJobExecutor: JobExecutor {
 
     private func succeeded(_ spec: FlowTaskSpec, input: JSONValue, output: JSONValue) async -> JobOutcome {
         let written: Result<(JSONValue, Int64), JSONPathError> = flowContext.withLock { current in
-            do {
+            do throws(JSONPathError) {
                 let next = try FlowMappings.context(after: spec, context: current.value, input: input, output: output)
                 current = (next, current.version + 1)
                 return .success(current)
-            } catch let error as JSONPathError {
-                return .failure(error)
             } catch {
-                return .failure(JSONPathError(path: "", reason: "\(error)"))
+                return .failure(error)
             }
         }
         switch written {
@@ -147,14 +145,13 @@ final class FunctionJobExecutor: JobExecutor {
         var state = ""
         for pause in [0, 1, 3] {
             if pause > 0 { try? await Task.sleep(for: .seconds(pause)) }
-            switch await FunctionCall(url: callbackURL, input: result, timeout: .seconds(10)).send() {
-            case .success:
-                state = "sent"
-            case .failure(let error):
+            if case .failure(let error) = await FunctionCall(url: callbackURL, input: result, timeout: .seconds(10)).send() {
                 state = "failed: \(error.description)"
                 context.logger.warning("the flow's callback failed", metadata: ["execution": "\(executionID)", "reason": "\(error)"])
+            } else {
+                state = "sent"
+                break
             }
-            if state == "sent" { break }
         }
         let final = state
         await store("the callback state") {

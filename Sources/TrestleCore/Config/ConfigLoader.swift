@@ -322,31 +322,12 @@ public enum ConfigLoader {
                     map.value("jobs")?.problem("job '\(job.name)' needs '\(need)', which is not another job of stage '\(name ?? "?")'")
                 }
             }
-            if let cycle = Self.cycle(in: jobs) {
+            if let cycle = DependencyCycle.find(jobs.map { ($0.name, $0.needs) }) {
                 map.value("jobs")?.problem("the needs of stage '\(name ?? "?")' form a cycle: \(cycle.joined(separator: " -> "))")
             }
             guard let name else { return nil }
             return StageConfig(name: name, after: after, jobs: jobs)
         }
-    }
-
-    /// A cycle among jobs' needs, as the job names along it, if there is one.
-    static func cycle(in jobs: [ShellJobConfig]) -> [String]? {
-        let needs = Dictionary(jobs.map { ($0.name, $0.needs) }, uniquingKeysWith: { first, _ in first })
-        var done = Set<String>()
-        func visit(_ name: String, _ path: [String]) -> [String]? {
-            if let start = path.firstIndex(of: name) { return Array(path[start...]) + [name] }
-            guard !done.contains(name) else { return nil }
-            for next in needs[name] ?? [] {
-                if let cycle = visit(next, path + [name]) { return cycle }
-            }
-            done.insert(name)
-            return nil
-        }
-        for job in jobs {
-            if let cycle = visit(job.name, []) { return cycle }
-        }
-        return nil
     }
 
     private static let triggerKeys = ["events", "repo", "branches", "target_branches", "tags", "paths", "paths_ignore",

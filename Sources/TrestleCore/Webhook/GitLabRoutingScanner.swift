@@ -133,11 +133,11 @@ private struct RoutingScanner {
                 let lastCommit = routing.objectAttributes?.lastCommit ?? GitLabRouting.Attributes.LastCommit()
                 routing.objectAttributes?.lastCommit = lastCommit
             case .root, .other: break
-            default: throw WebhookPayloadError("\(slot.path): expected \(expectedType(slot))")
+            default: throw mismatch(slot)
             }
             try object(slot, depth: depth)
         case UInt8(ascii: "["):
-            guard slot == .other else { throw WebhookPayloadError("\(slot.path): expected \(expectedType(slot))") }
+            guard slot == .other else { throw mismatch(slot) }
             try array(depth: depth)
         case UInt8(ascii: "\""):
             let text = try string(decode: slot != .other)
@@ -148,23 +148,23 @@ private struct RoutingScanner {
             case .projectPath: routing.project?.pathWithNamespace = text
             case .lastCommitID: routing.objectAttributes?.lastCommit?.id = text
             case .other: break
-            default: throw WebhookPayloadError("\(slot.path): expected \(expectedType(slot))")
+            default: throw mismatch(slot)
             }
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let whole = try number()
             switch slot {
             case .projectID, .iid:
-                guard let whole else { throw WebhookPayloadError("\(slot.path): expected a whole number") }
+                guard let whole else { throw mismatch(slot) }
                 if slot == .projectID { routing.project?.id = whole } else { routing.objectAttributes?.iid = whole }
             case .other: break
-            default: throw WebhookPayloadError("\(slot.path): expected \(expectedType(slot))")
+            default: throw mismatch(slot)
             }
         case UInt8(ascii: "t"):
             try literal("true")
-            guard slot == .other else { throw WebhookPayloadError("\(slot.path): expected \(expectedType(slot))") }
+            guard slot == .other else { throw mismatch(slot) }
         case UInt8(ascii: "f"):
             try literal("false")
-            guard slot == .other else { throw WebhookPayloadError("\(slot.path): expected \(expectedType(slot))") }
+            guard slot == .other else { throw mismatch(slot) }
         case UInt8(ascii: "n"):
             // null is an absent field, as `decodeIfPresent` reads it.
             try literal("null")
@@ -173,12 +173,14 @@ private struct RoutingScanner {
         }
     }
 
-    private func expectedType(_ slot: Slot) -> String {
-        switch slot {
+    /// A read field holding a value of another type.
+    private func mismatch(_ slot: Slot) -> WebhookPayloadError {
+        let expected = switch slot {
         case .projectID, .iid: "a whole number"
         case .project, .attributes, .lastCommit, .root: "an object"
         default: "a string"
         }
+        return WebhookPayloadError("\(slot.path): expected \(expected)")
     }
 
     private mutating func object(_ slot: Slot, depth: Int) throws(WebhookPayloadError) {

@@ -20,19 +20,10 @@ public struct TokenAuthenticator: Sendable {
     public func authenticate(_ presented: String) -> APIToken? {
         let digest = Array(SHA256.hash(data: Array(presented.utf8)))
         var match: APIToken?
-        for entry in entries where Self.constantTimeEqual(entry.digest, digest) {
+        for entry in entries where ConstantTime.equal(entry.digest, digest) {
             match = entry.token
         }
         return match
-    }
-
-    static func constantTimeEqual(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        guard lhs.count == rhs.count else { return false }
-        var difference: UInt8 = 0
-        for index in lhs.indices {
-            difference |= lhs[index] ^ rhs[index]
-        }
-        return difference == 0
     }
 
     private static func bytes(fromHex hex: String) -> [UInt8] {

@@ -43,7 +43,7 @@ struct FlowRoutes: Sendable {
         }
         let stored = StoredFlowDescriptor(id: descriptor.id, businessID: businessID, featureName: featureName, alias: alias,
                                           yaml: yaml, descriptor: descriptor, updateTime: now())
-        try await storeCall { try await store.saveFlowDescriptor(stored) }
+        try await TaskCommands.storeCall(nil) { try await store.saveFlowDescriptor(stored) }
         context.logger.info("flow descriptor stored", metadata: ["descriptor": "\(descriptor.id)"])
         return JSONResponse.make(DescriptorAddedView(descriptor_id: descriptor.id))
     }
@@ -63,17 +63,17 @@ struct FlowRoutes: Sendable {
         } else {
             throw APIError.flow(.invalid("the body must be the flow context as a JSON object, e.g. {\"left\": 512}"))
         }
-        guard let stored = try await storeCall({ try await store.flowDescriptor(id: descriptorID) }) else {
+        guard let stored = try await TaskCommands.storeCall(nil, { try await store.flowDescriptor(id: descriptorID) }) else {
             throw APIError.flow(.notFound("descriptor_id '\(descriptorID.prefix(80))' is not known; add it with add_descriptor.json"))
         }
         let descriptor = stored.descriptor
         let task = NewTask(workflow: descriptor.id, project: descriptor.workspace, env: stored.alias,
-                           trigger: TaskTrigger(kind: .api, by: context.token?.name ?? "anonymous"),
+                           trigger: TaskCommands.trigger(request, context),
                            arguments: TaskArguments(targets: [], releaseImages: []), stages: descriptor.stages,
                            createTime: now())
         let execution = FlowExecution(descriptorID: descriptor.id, descriptor: descriptor, context: flowContext,
                                       callbackURL: callback)
-        let record = try await storeCall { try await store.createFlowExecution(task, execution: execution) }
+        let record = try await TaskCommands.storeCall(nil) { try await store.createFlowExecution(task, execution: execution) }
         scheduler.wake()
         let executionID = FlowIDs.executionID(workflow: record.summary.workflow, taskID: record.summary.taskID)
         context.logger.info("flow submitted", metadata: ["execution": "\(executionID)"])
@@ -151,8 +151,8 @@ struct FlowRoutes: Sendable {
     private func load(_ executionID: String) async throws -> (TaskRecord, FlowExecution) {
         let unknown = APIError.flow(.notFound("execution_id '\(executionID.prefix(120))' is not known"))
         guard let (workflow, taskID) = FlowIDs.task(ofExecution: executionID) else { throw unknown }
-        guard let record = try await storeCall({ try await store.task(workflow: workflow, taskID: taskID) }),
-              let execution = try await storeCall({ try await store.flowExecution(workflow: workflow, taskID: taskID) }) else {
+        guard let record = try await TaskCommands.storeCall(nil, { try await store.task(workflow: workflow, taskID: taskID) }),
+              let execution = try await TaskCommands.storeCall(nil, { try await store.flowExecution(workflow: workflow, taskID: taskID) }) else {
             throw unknown
         }
         return (record, execution)
@@ -172,15 +172,5 @@ struct FlowRoutes: Sendable {
             throw APIError.flow(.invalid("\(name) is required: \(meaning)"))
         }
         return value
-    }
-
-    private func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch let error as APIError {
-            throw error
-        } catch {
-            throw APIError.internalFailure(nil, "\(error)")
-        }
     }
 }

@@ -61,7 +61,7 @@ struct WebhookRoutes: Sendable {
             throw APIError.webhookRejected(.unauthorized, "repo '\(repo.name)' has no webhook_token configured; set one and give GitLab the same secret")
         }
         guard let presented = request.headers[HeaderName.gitlabToken],
-              TokenAuthenticator.constantTimeEqual(Array(SHA256.hash(data: Array(presented.utf8))), secret) else {
+              ConstantTime.equal(Array(SHA256.hash(data: Array(presented.utf8))), secret) else {
             throw APIError.webhookRejected(.unauthorized, "missing or wrong X-Gitlab-Token for repo '\(repo.name)'")
         }
         let eventHeader = request.headers[HeaderName.gitlabEvent] ?? ""
