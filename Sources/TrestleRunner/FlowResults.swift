@@ -52,7 +52,7 @@ public final class FlowResults: Sendable {
         let key = Key(execution: execution, task: task)
         let waiter = waiters.withLock { waiters -> Waiter? in
             guard let waiter = waiters[key] else { return nil }
-            if let token, !ConstantTime.equal(token.utf8, waiter.token.utf8) { return nil }
+            if let token, !ConstantTime.equal(token, waiter.token) { return nil }
             waiters.removeValue(forKey: key)
             return waiter
         }

@@ -46,7 +46,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     let address = config.server.listen
     let onListening = options.onListening
     var services: [any Service] = [
-        StoreService(store: store, logger: logger),
+        StoreService(store: store, inbox: inbox, logger: logger),
         processor,
         scheduler,
         MirrorRefreshService(mirrors: mirrors, interval: config.mirrors.refreshInterval, logger: logger),
@@ -101,13 +101,15 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     return router
 }
 
-/// Closes the store once the server has stopped taking requests.
+/// Closes the webhook inbox, then the store, once the server has stopped taking requests.
 struct StoreService: Service {
     let store: any TaskStore
+    let inbox: DeliveryInbox
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
+        await inbox.close()
         try await store.close()
         logger.info("store closed")
     }

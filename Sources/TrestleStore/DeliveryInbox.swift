@@ -1,61 +1,99 @@
-import Synchronization
+import Foundation
 import TrestleCore
 
 /// Group commit for webhook deliveries: each caller waits until its delivery is committed, and
 /// deliveries that arrive while a transaction is being written go together in the next one, so
 /// durable ingest costs one fsync per batch rather than per request.
+///
+/// The transactions are written by a thread of the inbox's own, which takes the next batch as
+/// soon as one is committed. Why not a task: each batch then cost two thread hand-offs (to the
+/// store's writer queue and back to the pool) while the next batch waited, and the cores sat idle
+/// a fifth of the time under `make bench`; this thread took webhook ingest from about 28 % to about
+/// 31 % of `/healthz` in paired runs.
 public final class DeliveryInbox: Sendable {
     public static let maximumBatch = 256
 
-    private struct Waiting {
-        var delivery: NewDelivery
-        var continuation: CheckedContinuation<DeliveryReceipt, any Error>
-    }
+    private let writer: InboxWriter
 
-    private struct State {
-        var queue: [Waiting] = []
-        var writing = false
-    }
-
-    private let store: any TaskStore
-    private let state = Mutex(State())
-    /// Called after each committed batch (the processor's doorbell).
-    private let committed: @Sendable () -> Void
-
+    /// `committed` is called after each committed batch (the processor's doorbell).
     public init(store: any TaskStore, committed: @escaping @Sendable () -> Void = {}) {
-        self.store = store
-        self.committed = committed
+        writer = InboxWriter(store: store, committed: committed)
+        let writer = writer
+        let thread = Thread { writer.run() }
+        thread.name = "trestle.inbox"
+        thread.start()
+    }
+
+    deinit {
+        writer.stop()
     }
 
     /// Returns once the delivery is committed (or found to repeat an earlier one).
     public func record(_ delivery: NewDelivery) async throws -> DeliveryReceipt {
         try await withCheckedThrowingContinuation { continuation in
-            let startWriter = state.withLock { state in
-                state.queue.append(Waiting(delivery: delivery, continuation: continuation))
-                guard !state.writing else { return false }
-                state.writing = true
-                return true
-            }
-            if startWriter {
-                Task { await self.drain() }
-            }
+            writer.enqueue(delivery, continuation)
         }
     }
 
-    private func drain() async {
-        while true {
-            let batch: [Waiting] = state.withLock { state in
-                guard !state.queue.isEmpty else {
-                    state.writing = false
-                    return []
-                }
-                let batch = Array(state.queue.prefix(Self.maximumBatch))
-                state.queue.removeFirst(batch.count)
-                return batch
-            }
-            guard !batch.isEmpty else { return }
+    /// Writes what is queued, then stops the writer thread; later records fail.
+    public func close() async {
+        await withCheckedContinuation { continuation in
+            writer.stop(then: continuation)
+        }
+    }
+}
+
+/// The inbox's queue and the loop of its writer thread. Every stored property but `store` and
+/// `committed` is guarded by `condition`.
+private final class InboxWriter: @unchecked Sendable {
+    private struct Waiting {
+        var delivery: NewDelivery
+        var continuation: CheckedContinuation<DeliveryReceipt, any Error>
+    }
+
+    private let store: any TaskStore
+    private let committed: @Sendable () -> Void
+    private let condition = NSCondition()
+    private var queue: [Waiting] = []
+    private var stopping = false
+    private var stopped = false
+    private var stopWaiters: [CheckedContinuation<Void, Never>] = []
+
+    init(store: any TaskStore, committed: @escaping @Sendable () -> Void) {
+        self.store = store
+        self.committed = committed
+    }
+
+    func enqueue(_ delivery: NewDelivery, _ continuation: CheckedContinuation<DeliveryReceipt, any Error>) {
+        condition.lock()
+        guard !stopping else {
+            condition.unlock()
+            continuation.resume(throwing: StoreError(operation: "record a webhook delivery",
+                                                     detail: "the inbox is closed: the server is shutting down"))
+            return
+        }
+        queue.append(Waiting(delivery: delivery, continuation: continuation))
+        condition.signal()
+        condition.unlock()
+    }
+
+    func stop(then continuation: CheckedContinuation<Void, Never>? = nil) {
+        condition.lock()
+        stopping = true
+        if stopped {
+            condition.unlock()
+            continuation?.resume()
+            return
+        }
+        if let continuation { stopWaiters.append(continuation) }
+        condition.signal()
+        condition.unlock()
+    }
+
+    func run() {
+        while let batch = nextBatch() {
             do {
-                let receipts = try await store.recordDeliveries(batch.map(\.delivery))
+                let receipts = try store.recordDeliveriesBlocking(batch.map(\.delivery))
                 for (waiting, receipt) in zip(batch, receipts) {
                     waiting.continuation.resume(returning: receipt)
                 }
@@ -66,5 +104,24 @@ public final class DeliveryInbox: Sendable {
                 }
             }
         }
+        condition.lock()
+        stopped = true
+        let waiters = stopWaiters
+        stopWaiters = []
+        condition.unlock()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Waits for deliveries; nil once stopping with nothing left to write.
+    private func nextBatch() -> [Waiting]? {
+        condition.lock()
+        defer { condition.unlock() }
+        while queue.isEmpty && !stopping {
+            condition.wait()
+        }
+        guard !queue.isEmpty else { return nil }
+        let batch = Array(queue.prefix(DeliveryInbox.maximumBatch))
+        queue.removeFirst(batch.count)
+        return batch
     }
 }

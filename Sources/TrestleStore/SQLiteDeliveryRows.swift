@@ -16,7 +16,7 @@ enum SQLiteDeliveryRows {
         try db.cachedStatement(sql: """
             INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [delivery.dedupeKey, delivery.eventHeader, delivery.repo, delivery.receivedTime,
-                                     jsonObject(delivery.headers), Data(delivery.body)])
+                                     jsonObject(delivery.headers), delivery.body])
         let id = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO webhook_pending (delivery_id) VALUES (?)").execute(arguments: [id])
         return DeliveryReceipt(id: id, duplicateOf: nil)
@@ -34,7 +34,7 @@ enum SQLiteDeliveryRows {
             return StoredDelivery(
                 id: row["id"],
                 delivery: NewDelivery(dedupeKey: row["dedupe_key"], eventHeader: row["event"], repo: row["repo"],
-                                      receivedTime: row["received_time"], headers: [:], body: [UInt8](body)),
+                                      receivedTime: row["received_time"], headers: [:], body: body),
                 outcome: .pending)
         }
     }
@@ -152,7 +152,7 @@ enum SQLiteDeliveryRows {
         return StoredDelivery(
             id: row["id"],
             delivery: NewDelivery(dedupeKey: row["dedupe_key"], eventHeader: row["event"], repo: row["repo"],
-                                  receivedTime: row["received_time"], headers: headers, body: [UInt8](body)),
+                                  receivedTime: row["received_time"], headers: headers, body: body),
             outcome: try outcome(row["outcome"]))
     }
 

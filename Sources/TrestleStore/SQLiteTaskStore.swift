@@ -161,6 +161,16 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func recordDeliveriesBlocking(_ deliveries: [NewDelivery]) throws -> [DeliveryReceipt] {
+        do {
+            let receipts = try pool.write { db in try deliveries.map { try SQLiteDeliveryRows.record($0, db: db) } }
+            checkpointer.committed()
+            return receipts
+        } catch {
+            throw StoreError(operation: "record \(deliveries.count) webhook deliveries", detail: Self.describe(error))
+        }
+    }
+
     public func pendingDeliveries(limit: Int) async throws -> [StoredDelivery] {
         try await read("read pending webhook deliveries") { db in try SQLiteDeliveryRows.pending(limit: limit, db: db) }
     }

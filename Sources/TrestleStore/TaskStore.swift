@@ -69,6 +69,10 @@ public protocol TaskStore: FlowStore {
     /// was seen before is not stored again, and its receipt carries the earlier outcome.
     func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt]
 
+    /// `recordDeliveries` blocking the calling thread until the commit: for the inbox's own writer
+    /// thread only, never for a task on the cooperative pool.
+    func recordDeliveriesBlocking(_ deliveries: [NewDelivery]) throws -> [DeliveryReceipt]
+
     /// Deliveries committed but not processed yet, oldest first.
     func pendingDeliveries(limit: Int) async throws -> [StoredDelivery]
 

@@ -195,7 +195,7 @@ struct WebhookReceiverTests {
             let store = try SQLiteTaskStore(path: dataDir.appendingPathComponent("trestle.sqlite").path)
             let receipt = try await DeliveryInbox(store: store).record(NewDelivery(
                 dedupeKey: "key:left-behind", eventHeader: "Push Hook", repo: "voting-app", receivedTime: 1,
-                headers: [:], body: Array(body.utf8)))
+                headers: [:], body: Data(body.utf8)))
             #expect(receipt.id == 1)
             try await store.close()
         }) { client in

@@ -32,7 +32,7 @@ struct DeliveryMigrationTests {
         #expect(listed.last?.outcome.reason == "ignored: because")
         #expect(listed.last?.processedTime == 2)
         let repeatReceipt = try await store.recordDeliveries([NewDelivery(dedupeKey: "key:done", eventHeader: "Push Hook",
-                                                                          repo: "repo", receivedTime: 5, headers: [:], body: [])])
+                                                                          repo: "repo", receivedTime: 5, headers: [:], body: Data())])
         #expect(repeatReceipt.first?.duplicateOf?.state == .ignored)
         try await store.close()
     }

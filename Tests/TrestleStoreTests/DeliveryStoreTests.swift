@@ -7,7 +7,7 @@ import TrestleStore
 struct DeliveryStoreTests {
     static func delivery(_ key: String) -> NewDelivery {
         NewDelivery(dedupeKey: key, eventHeader: "Push Hook", repo: "repo", receivedTime: 10,
-                    headers: ["X-Gitlab-Event": "Push Hook", "User-Agent": "GitLab \"17\"\n"], body: Array("{}".utf8))
+                    headers: ["X-Gitlab-Event": "Push Hook", "User-Agent": "GitLab \"17\"\n"], body: Data("{}".utf8))
     }
 
     static func planned(commit: Int, key: String?, autoCancel: Bool = false) -> PlannedWebhookTask {

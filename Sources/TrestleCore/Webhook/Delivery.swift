@@ -1,3 +1,5 @@
+import Foundation
+
 /// A webhook delivery as the receiver commits it, before anything is decoded beyond routing.
 public struct NewDelivery: Sendable, Equatable {
     /// `Idempotency-Key`, else `X-Gitlab-Event-UUID` plus the body's hash, else the body's hash.
@@ -8,10 +10,10 @@ public struct NewDelivery: Sendable, Equatable {
     public var receivedTime: Int64
     /// The headers that matter (event, UUID, idempotency key, instance, user agent), never the token.
     public var headers: [String: String]
-    public var body: [UInt8]
+    public var body: Data
 
     public init(dedupeKey: String, eventHeader: String, repo: String, receivedTime: Int64,
-                headers: [String: String], body: [UInt8]) {
+                headers: [String: String], body: Data) {
         self.dedupeKey = dedupeKey
         self.eventHeader = eventHeader
         self.repo = repo

@@ -45,6 +45,33 @@ private enum Slot {
         }
     }
 
+    /// `child` of a key without escapes, matched on its bytes, so the keys routing skips are
+    /// never made into strings.
+    func child(raw key: UnsafeBufferPointer<UInt8>) -> Slot {
+        switch self {
+        case .root:
+            if Self.matches(key, "object_kind") { return .objectKind }
+            if Self.matches(key, "ref") { return .ref }
+            if Self.matches(key, "after") { return .after }
+            if Self.matches(key, "project") { return .project }
+            if Self.matches(key, "object_attributes") { return .attributes }
+        case .project:
+            if Self.matches(key, "id") { return .projectID }
+            if Self.matches(key, "path_with_namespace") { return .projectPath }
+        case .attributes:
+            if Self.matches(key, "iid") { return .iid }
+            if Self.matches(key, "last_commit") { return .lastCommit }
+        case .lastCommit:
+            if Self.matches(key, "id") { return .lastCommitID }
+        default: break
+        }
+        return .other
+    }
+
+    private static func matches(_ key: UnsafeBufferPointer<UInt8>, _ name: StaticString) -> Bool {
+        key.count == name.utf8CodeUnitCount && memcmp(key.baseAddress!, name.utf8Start, key.count) == 0
+    }
+
     /// Only objects on the way to a read field have keys worth decoding.
     var readsKeys: Bool { self == .root || self == .project || self == .attributes || self == .lastCommit }
 
@@ -193,9 +220,9 @@ private struct RoutingScanner {
         while true {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw invalid("expected a key in quotes") }
-            let key = try string(decode: slot.readsKeys)
+            let child = try key(in: slot)
             try expect(UInt8(ascii: ":"), "':' after a key")
-            try value(key.map(slot.child) ?? .other, depth: depth + 1)
+            try value(child, depth: depth + 1)
             skipWhitespace()
             guard let next = peek() else { throw invalid("unexpected end of the body") }
             index += 1
@@ -261,12 +288,34 @@ private struct RoutingScanner {
         while let byte = peek(), isDigit(byte) { index += 1 }
     }
 
+    /// The slot of the key at the opening quote, read as `child` reads it.
+    private mutating func key(in slot: Slot) throws(WebhookPayloadError) -> Slot {
+        guard slot.readsKeys else {
+            _ = try string(decode: false)
+            return .other
+        }
+        let start = index + 1
+        let escaped = try skipString()
+        guard escaped else { return slot.child(raw: UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)])) }
+        index = start - 1
+        return try string(decode: true).map(slot.child) ?? .other
+    }
+
     /// A string at the opening quote: checked (escapes, control characters), and decoded when asked.
     private mutating func string(decode: Bool) throws(WebhookPayloadError) -> String? {
+        let start = index + 1
+        let escaped = try skipString()
+        guard decode else { return nil }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<(index - 1)]), as: UTF8.self)
+        return escaped ? try unescape(text) : text
+    }
+
+    /// Moves past the string at the opening quote, checking it; whether it holds escapes.
+    private mutating func skipString() throws(WebhookPayloadError) -> Bool {
         index += 1
-        let start = index
         var escaped = false
         while true {
+            skipPlainBytes()
             guard let byte = peek() else { throw invalid("unterminated string") }
             if byte == UInt8(ascii: "\"") { break }
             if byte < 0x20 { throw invalid("control character in a string") }
@@ -290,11 +339,28 @@ private struct RoutingScanner {
             }
             index += 1
         }
-        let raw = UnsafeBufferPointer(rebasing: bytes[start..<index])
         index += 1
-        guard decode else { return nil }
-        let text = String(decoding: raw, as: UTF8.self)
-        return escaped ? try unescape(text) : text
+        return escaped
+    }
+
+    /// Skips string bytes that need no attention (not a quote, a backslash or a control
+    /// character), eight at a time while a whole word of them remains.
+    private mutating func skipPlainBytes() {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let base = UnsafeRawPointer(bytes.baseAddress!)
+        while index + 8 <= bytes.count {
+            let word = base.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A byte is flagged when it is zero (after the xor) or below 0x20.
+            let flagged = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((word &- ones &* 0x20) & ~word)
+            guard flagged & highs == 0 else { break }
+            index += 8
+        }
+        while let byte = peek(), byte != UInt8(ascii: "\""), byte != UInt8(ascii: "\\"), byte >= 0x20 {
+            index += 1
+        }
     }
 
     private func isHex(_ byte: UInt8) -> Bool {

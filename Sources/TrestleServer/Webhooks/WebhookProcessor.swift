@@ -121,7 +121,7 @@ final class WebhookProcessor: Service, Sendable {
     /// The delivery's outcome and tasks; every refusal is an outcome with its reason.
     private func plan(_ stored: StoredDelivery) async -> (DeliveryOutcome, [PlannedWebhookTask]) {
         let delivery = stored.delivery
-        let body = Data(delivery.body)
+        let body = delivery.body
         let objectKind = delivery.eventHeader.isEmpty ? (try? GitLabRoutingScanner.scan(body).objectKind) : nil
         guard let event = GitLabEvents.event(header: delivery.eventHeader.isEmpty ? nil : delivery.eventHeader,
                                              objectKind: objectKind) else {

@@ -42,6 +42,7 @@ struct WebhookRoutes: Sendable {
 
     @Sendable func receive(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let body = try await RequestBodyReader.collect(request, limit: config.server.maxWebhookBytes)
+        let headers = WebhookRequestHeaders(request.headers)
         let routing: GitLabRouting
         do {
             routing = try GitLabRoutingScanner.scan(body)
@@ -60,11 +61,11 @@ struct WebhookRoutes: Sendable {
         guard let secret = secretDigests[repo.name] else {
             throw APIError.webhookRejected(.unauthorized, "repo '\(repo.name)' has no webhook_token configured; set one and give GitLab the same secret")
         }
-        guard let presented = request.headers[HeaderName.gitlabToken],
+        guard let presented = headers.token,
               ConstantTime.equal(Array(SHA256.hash(data: Array(presented.utf8))), secret) else {
             throw APIError.webhookRejected(.unauthorized, "missing or wrong X-Gitlab-Token for repo '\(repo.name)'")
         }
-        let eventHeader = request.headers[HeaderName.gitlabEvent] ?? ""
+        let eventHeader = headers.event ?? ""
         guard let event = GitLabEvents.event(header: eventHeader.isEmpty ? nil : eventHeader, objectKind: routing.objectKind) else {
             let reason = "ignored: Trestle does not act on '\(eventHeader.isEmpty ? routing.objectKind ?? "unnamed" : eventHeader)' events"
             return JSONResponse.make(ReceiptView(status: "ignored", reason: reason))
@@ -73,8 +74,8 @@ struct WebhookRoutes: Sendable {
         guard missing.isEmpty else {
             throw APIError.webhookRejected(.badRequest, "the \(event.rawValue) payload lacks \(missing.joined(separator: ", "))")
         }
-        let delivery = NewDelivery(dedupeKey: Self.dedupeKey(request, body: body), eventHeader: eventHeader, repo: repo.name,
-                                   receivedTime: now(), headers: Self.keptHeaders(request), body: Array(body))
+        let delivery = NewDelivery(dedupeKey: Self.dedupeKey(headers, body: body), eventHeader: eventHeader, repo: repo.name,
+                                   receivedTime: now(), headers: headers.kept, body: body)
         let receipt: DeliveryReceipt
         do {
             receipt = try await inbox.record(delivery)
@@ -127,32 +128,26 @@ struct WebhookRoutes: Sendable {
 
     /// `Idempotency-Key` (GitLab re-sends with the same one); else the event UUID with the body's hash;
     /// else the body's hash alone.
-    static func dedupeKey(_ request: Request, body: Data) -> String {
-        if let key = request.headers[HeaderName.idempotencyKey], !key.isEmpty {
+    static func dedupeKey(_ headers: WebhookRequestHeaders, body: Data) -> String {
+        if let key = headers.idempotencyKey, !key.isEmpty {
             return "key:" + key.prefix(200)
         }
         let hex = Array("0123456789abcdef".utf8)
         let digest = String(decoding: SHA256.hash(data: body).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
-        if let uuid = request.headers[HeaderName.gitlabEventUUID], !uuid.isEmpty {
+        if let uuid = headers.eventUUID, !uuid.isEmpty {
             return "uuid:\(uuid.prefix(200)):\(digest)"
         }
         return "body:\(digest)"
     }
 
-    static func keptHeaders(_ request: Request) -> [String: String] {
-        var kept: [String: String] = [:]
-        for field in HeaderName.keptWebhookHeaders {
-            if let value = request.headers[field] {
-                kept[field.rawName] = value.utf8.count <= 500 ? value : String(value.prefix(500))
-            }
-        }
-        return kept
-    }
-
     /// The hot path's answer, without an encoder: `{"delivery_id":N,"reason":…,"status":"accepted"}`.
     static func accepted(_ id: Int64) -> Response {
-        let text = #"{"delivery_id":\#(id),"reason":"stored; tasks are created from it shortly","status":"accepted"}"#
+        var buffer = ByteBuffer()
+        buffer.reserveCapacity(96)
+        buffer.writeStaticString(#"{"delivery_id":"#)
+        buffer.writeString(String(id))
+        buffer.writeStaticString(#","reason":"stored; tasks are created from it shortly","status":"accepted"}"#)
         return Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+                        body: ResponseBody(byteBuffer: buffer))
     }
 }
