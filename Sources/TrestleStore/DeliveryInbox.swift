@@ -19,8 +19,11 @@ public final class DeliveryInbox: Sendable {
     public init(store: any TaskStore, committed: @escaping @Sendable () -> Void = {}) {
         writer = InboxWriter(store: store, committed: committed)
         let writer = writer
-        let thread = Thread { writer.run() }
-        thread.name = "trestle.inbox"
+        let thread = Thread {
+            // Named from inside: on Linux, Thread.name set before start() does not reach the kernel.
+            Thread.current.name = "trestle.inbox"
+            writer.run()
+        }
         thread.start()
     }
 
