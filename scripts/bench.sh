@@ -6,7 +6,6 @@
 # against the mirror (where the seeded ids are unknown) and then answered from the store's index.
 # Then webhook ingest: POST /api/webhook/gitlab with samples/webhooks/push-main.json (~3 KB) and a
 # unique Idempotency-Key per request, each delivery committed (group commit) before its 2xx.
-# The three routes take turns in BENCH_ROUNDS rounds (default 3) sharing BENCH_DURATION per route.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,9 +13,6 @@ BIN=.build/release/trestle
 DIR=${BENCH_DIR:-.bench}
 TASKS=${BENCH_TASKS:-1000000}
 DURATION=${BENCH_DURATION:-15s}
-ROUNDS=${BENCH_ROUNDS:-3}
-ROUND_SECONDS=$(( ${DURATION%s} / ROUNDS ))
-[ "$ROUND_SECONDS" -ge 1 ] || { echo "BENCH_DURATION ($DURATION) must give each of the $ROUNDS rounds at least 1s" >&2; exit 1; }
 CONNECTIONS=${BENCH_CONNECTIONS:-16}
 TOKEN="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 
@@ -107,25 +103,33 @@ request = function()
 end
 LUA
 
-run_wrk() { # file, extra args...
-  local file=$1; shift
-  wrk -t1 -c"$CONNECTIONS" -d"${ROUND_SECONDS}s" --latency "$@" > "$file"
-  if grep -q "Non-2xx" "$file"; then
-    echo "$(basename "$file"): some responses were not 2xx" >&2
-    cat "$file" >&2
+run_wrk() { # name, extra args...
+  local name=$1; shift
+  wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" > "$DIR/$name.txt"
+  if grep -q "Non-2xx" "$DIR/$name.txt"; then
+    echo "$name: some responses were not 2xx" >&2
+    cat "$DIR/$name.txt" >&2
     exit 1
   fi
 }
 
-pending() { sqlite3 "$DIR/trestle.sqlite" "SELECT count(*) FROM webhook_pending" 2>/dev/null || echo 0; }
-# Waits (at most 300 s) until the processor has caught up; prints how long that took in ms.
-drain() {
-  local start deadline
-  start=$(date +%s%N)
-  deadline=$((SECONDS + 300))
-  while [ "$(pending)" != 0 ] && [ $SECONDS -lt $deadline ]; do sleep 0.2; done
-  echo $(( ($(date +%s%N) - start) / 1000000 ))
-}
+echo "== warm-up"
+wrk -t1 -c"$CONNECTIONS" -d3s -s "$DIR/commit.lua" "$BASE" > /dev/null
+wrk -t1 -c"$CONNECTIONS" -d3s -s "$DIR/healthz.lua" "$BASE" > /dev/null
+echo "== measuring ($DURATION each, $CONNECTIONS connections, wrk -t1)"
+run_wrk healthz -s "$DIR/healthz.lua" "$BASE"
+run_wrk commit -s "$DIR/commit.lua" "$BASE"
+run_wrk webhook -s "$DIR/webhook.lua" "$BASE"
+# Ingest runs ahead of processing under load (the processor has a lower priority): how far
+# behind it was when wrk stopped, and how long it took to catch up.
+backlog=$(sqlite3 "$DIR/trestle.sqlite" "SELECT count(*) FROM webhook_pending" 2>/dev/null || echo "?")
+drain_start=$(date +%s%N)
+drain_deadline=$((SECONDS + 300))
+while [ "$(sqlite3 "$DIR/trestle.sqlite" "SELECT count(*) FROM webhook_pending" 2>/dev/null || echo 0)" != 0 ]; do
+  [ $SECONDS -ge $drain_deadline ] && break
+  sleep 0.2
+done
+drain_ms=$(( ($(date +%s%N) - drain_start) / 1000000 ))
 
 summary() { # file → "rps p50ms p99ms"
   awk '
@@ -135,52 +139,20 @@ summary() { # file → "rps p50ms p99ms"
     $1 == "99%" { p99 = ms($2) }
     END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$1"
 }
-# Rounds of one route → "rps p50 p99": mean requests/s (the rounds are equally long), median p50,
-# and the worst round's p99.
-combine() { # name
-  for round in $(seq "$ROUNDS"); do summary "$DIR/$1-$round.txt"; done | sort -k2 -n | awk '
-    { rps += $1; p50[NR] = $2; if ($3 > p99) p99 = $3 }
-    END { printf "%.0f %.3f %.3f\n", rps / NR, p50[int((NR + 1) / 2)], p99 }'
-}
-
-echo "== warm-up"
-wrk -t1 -c"$CONNECTIONS" -d3s -s "$DIR/commit.lua" "$BASE" > /dev/null
-wrk -t1 -c"$CONNECTIONS" -d3s -s "$DIR/healthz.lua" "$BASE" > /dev/null
-# The routes take turns, ROUNDS times, so that the machine's drift (other tenants of this VM's host)
-# falls on all of them alike rather than on whichever route ran last.
-echo "== measuring ($DURATION per route in $ROUNDS rounds of ${ROUND_SECONDS}s, $CONNECTIONS connections, wrk -t1)"
-for round in $(seq "$ROUNDS"); do
-  # Between rounds the processor catches up and the kernel writes back the last round's dirty
-  # pages, so that neither runs beside the next /healthz and commitId rounds.
-  if [ "$round" -gt 1 ]; then drain > /dev/null; sync; fi
-  run_wrk "$DIR/healthz-$round.txt" -s "$DIR/healthz.lua" "$BASE"
-  run_wrk "$DIR/commit-$round.txt" -s "$DIR/commit.lua" "$BASE"
-  run_wrk "$DIR/webhook-$round.txt" -s "$DIR/webhook.lua" "$BASE"
-  read -r rh _ _ <<< "$(summary "$DIR/healthz-$round.txt")"
-  read -r rc _ _ <<< "$(summary "$DIR/commit-$round.txt")"
-  read -r rw _ _ <<< "$(summary "$DIR/webhook-$round.txt")"
-  awk -v r="$round" -v h="$rh" -v c="$rc" -v w="$rw" \
-    'BEGIN { printf "   round %d: /healthz %d req/s, commitId %.1f %%, webhook %.1f %%\n", r, h, 100 * c / h, 100 * w / h }'
-done
-# Ingest runs ahead of processing under load (the processor has a lower priority): how far
-# behind it was when wrk stopped, and how long it took to catch up.
-backlog=$(pending)
-drain_ms=$(drain)
-
-read -r h_rps h_p50 h_p99 <<< "$(combine healthz)"
-read -r c_rps c_p50 c_p99 <<< "$(combine commit)"
-read -r w_rps w_p50 w_p99 <<< "$(combine webhook)"
+read -r h_rps h_p50 h_p99 <<< "$(summary "$DIR/healthz.txt")"
+read -r c_rps c_p50 c_p99 <<< "$(summary "$DIR/commit.txt")"
+read -r w_rps w_p50 w_p99 <<< "$(summary "$DIR/webhook.txt")"
 ratio=$(awk -v c="$c_rps" -v h="$h_rps" 'BEGIN { printf "%.1f", 100 * c / h }')
 w_ratio=$(awk -v c="$w_rps" -v h="$h_rps" 'BEGIN { printf "%.1f", 100 * c / h }')
 
 echo
-printf '%-44s %12s %10s %10s\n' "route ($TASKS tasks in store)" "requests/s" "p50 ms" "p99 ms (worst round)"
+printf '%-44s %12s %10s %10s\n' "route ($TASKS tasks in store)" "requests/s" "p50 ms" "p99 ms"
 printf '%-44s %12s %10s %10s\n' "GET /healthz" "$h_rps" "$h_p50" "$h_p99"
 printf '%-44s %12s %10s %10s\n' "GET /api/directory/workflowTask?commitId=" "$c_rps" "$c_p50" "$c_p99"
 printf '%-44s %12s %10s %10s\n' "POST /api/webhook/gitlab (3 KB push)" "$w_rps" "$w_p50" "$w_p99"
 echo "commitId requests/s = ${ratio}% of /healthz (target >= 50%); commitId p99 = ${c_p99} ms (target <= 5 ms)"
 echo "webhook requests/s = ${w_ratio}% of /healthz (target >= 30%); webhook p99 = ${w_p99} ms (target <= 20 ms)"
 stored=$(sqlite3 "$DIR/trestle.sqlite" "SELECT count(*) FROM webhook_deliveries" 2>/dev/null || echo "?")
-echo "deliveries committed: $stored; still unprocessed when the last wrk stopped: $backlog, processed ${drain_ms} ms later"
+echo "deliveries committed: $stored; still unprocessed when wrk stopped: $backlog, processed ${drain_ms} ms later"
 awk -v r="$ratio" -v p="$c_p99" -v wr="$w_ratio" -v wp="$w_p99" 'BEGIN { exit !(r >= 50 && p <= 5 && wr >= 30 && wp <= 20) }' \
   && echo "targets: met" || echo "targets: NOT met"
