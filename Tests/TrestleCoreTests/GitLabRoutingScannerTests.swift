@@ -84,6 +84,35 @@ struct GitLabRoutingScannerTests {
 
     /// What the scanner accepts, the processor's JSONDecoder reads with the same fields; it refuses
     /// no more than JSONDecoder does, but for what RFC 8259 forbids in strings JSONDecoder skips.
+    @Test func escapedKeysAreReadAsTheKeysTheySpell() throws {
+        let body = Data(#"""
+            {"object\u005fkind": "push", "pro\u006aect": {"\u0069d": 5, "path_with\u005fnamespace": "a/b"},
+             "r\u0065f": "refs/heads/main", "after\u0000": "not after"}
+            """#.utf8)
+        let routing = try GitLabRoutingScanner.scan(body)
+        #expect(routing == (try JSONDecoder().decode(GitLabRouting.self, from: body)))
+        #expect(routing.objectKind == "push" && routing.ref == "refs/heads/main" && routing.after == nil)
+        #expect(routing.project == GitLabRouting.Project(id: 5, pathWithNamespace: "a/b"))
+    }
+
+    /// Strings are skipped a word at a time: a quote, backslash or control character at any
+    /// offset within the word must still be seen.
+    @Test func specialBytesAtEveryOffsetOfAWordAreSeen() throws {
+        for offset in 0..<20 {
+            let pad = String(repeating: "x", count: offset)
+            let quoted = try GitLabRoutingScanner.scan(Data(#"{"ref": "\#(pad)\"q\#(pad)"}"#.utf8))
+            #expect(quoted.ref == pad + "\"q" + pad, "quote at \(offset)")
+            let unicode = try GitLabRoutingScanner.scan(Data("{\"ref\": \"\(pad)é😀\(pad)\"}".utf8))
+            #expect(unicode.ref == pad + "é😀" + pad, "non-ASCII at \(offset)")
+            #expect(throws: WebhookPayloadError.self, "control character at \(offset)") {
+                try GitLabRoutingScanner.scan(Data("{\"ref\": \"\(pad)\u{1F}\(pad)\"}".utf8))
+            }
+            #expect(throws: WebhookPayloadError.self, "unterminated at \(offset)") {
+                try GitLabRoutingScanner.scan(Data("{\"ref\": \"\(pad)".utf8))
+            }
+        }
+    }
+
     @Test func truncatedAndMutatedSamplesReadAsJSONDecoderReadsThem() throws {
         var generator = SplitMix(state: 7)
         for name in Self.samples {
