@@ -4,6 +4,11 @@ import TrestleCore
 
 /// The SQL of the webhook inbox, inside a caller's transaction.
 enum SQLiteDeliveryRows {
+    /// `record` of each delivery, in order.
+    static func record(_ deliveries: [NewDelivery], db: Database) throws -> [DeliveryReceipt] {
+        try deliveries.map { try record($0, db: db) }
+    }
+
     /// Inserts the delivery, or answers the earlier one with the same dedupe key.
     /// Looked up first, inside the writer's transaction, so a repeat consumes no delivery id.
     static func record(_ delivery: NewDelivery, db: Database) throws -> DeliveryReceipt {

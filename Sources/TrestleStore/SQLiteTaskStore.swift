@@ -156,19 +156,11 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt] {
-        try await write("record \(deliveries.count) webhook deliveries") { db in
-            try deliveries.map { try SQLiteDeliveryRows.record($0, db: db) }
-        }
+        try await write("record \(deliveries.count) webhook deliveries") { db in try SQLiteDeliveryRows.record(deliveries, db: db) }
     }
 
     public func recordDeliveriesBlocking(_ deliveries: [NewDelivery]) throws -> [DeliveryReceipt] {
-        do {
-            let receipts = try pool.write { db in try deliveries.map { try SQLiteDeliveryRows.record($0, db: db) } }
-            checkpointer.committed()
-            return receipts
-        } catch {
-            throw StoreError(operation: "record \(deliveries.count) webhook deliveries", detail: Self.describe(error))
-        }
+        try writeBlocking("record \(deliveries.count) webhook deliveries") { db in try SQLiteDeliveryRows.record(deliveries, db: db) }
     }
 
     public func pendingDeliveries(limit: Int) async throws -> [StoredDelivery] {
@@ -222,11 +214,26 @@ public final class SQLiteTaskStore: TaskStore {
             let result = try await pool.write(body)
             checkpointer.committed()
             return result
-        } catch let failure as TaskOperationFailure {
-            throw failure
         } catch {
-            throw StoreError(operation: operation, detail: Self.describe(error))
+            throw Self.writeFailure(operation, error)
         }
+    }
+
+    /// `write` on the calling thread, which it blocks until the commit.
+    func writeBlocking<T>(_ operation: String, _ body: (Database) throws -> T) throws -> T {
+        do {
+            let result = try pool.write(body)
+            checkpointer.committed()
+            return result
+        } catch {
+            throw Self.writeFailure(operation, error)
+        }
+    }
+
+    /// A task operation's refusal as it is; any other failure as a `StoreError` naming the operation.
+    private static func writeFailure(_ operation: String, _ error: any Error) -> any Error {
+        if let failure = error as? TaskOperationFailure { return failure }
+        return StoreError(operation: operation, detail: describe(error))
     }
 
     func read<T: Sendable>(_ operation: String, _ body: @escaping @Sendable (Database) throws -> T) async throws -> T {

@@ -121,8 +121,7 @@ final class WebhookProcessor: Service, Sendable {
     /// The delivery's outcome and tasks; every refusal is an outcome with its reason.
     private func plan(_ stored: StoredDelivery) async -> (DeliveryOutcome, [PlannedWebhookTask]) {
         let delivery = stored.delivery
-        let body = delivery.body
-        let objectKind = delivery.eventHeader.isEmpty ? (try? GitLabRoutingScanner.scan(body).objectKind) : nil
+        let objectKind = delivery.eventHeader.isEmpty ? (try? GitLabRoutingScanner.scan(delivery.body).objectKind) : nil
         guard let event = GitLabEvents.event(header: delivery.eventHeader.isEmpty ? nil : delivery.eventHeader,
                                              objectKind: objectKind) else {
             return (DeliveryOutcome(state: .ignored, reason: "ignored: Trestle does not act on '\(delivery.eventHeader)' events"), [])
@@ -133,7 +132,7 @@ final class WebhookProcessor: Service, Sendable {
         }
         var facts: WebhookFacts
         do {
-            facts = try GitLabEvents.facts(event: event, repo: delivery.repo, body: body)
+            facts = try GitLabEvents.facts(event: event, repo: delivery.repo, body: delivery.body)
         } catch {
             if event == .note {
                 return (DeliveryOutcome(state: .ignored, reason: "ignored: \(error)"), [])

@@ -7,38 +7,28 @@ import HTTPTypes
 /// under `make bench`.
 struct WebhookRequestHeaders {
     static let keptValueLimit = 500
+    private static let read = [HeaderName.gitlabToken] + HeaderName.keptWebhookHeaders
 
-    var token: String?
-    var event: String?
-    var idempotencyKey: String?
-    var eventUUID: String?
+    let token: String?
+    let event: String?
+    let idempotencyKey: String?
+    let eventUUID: String?
     /// The delivery headers kept with the delivery (never the token), by their configured
-    /// spelling; a repeated header's values are joined with ", " as `HTTPFields` joins them.
-    var kept: [String: String] = [:]
+    /// spelling, each cut at `keptValueLimit` bytes.
+    let kept: [String: String]
 
     init(_ fields: HTTPFields) {
+        // A repeated header's values are joined with ", ", as `HTTPFields` joins them.
+        var values: [String: String] = [:]
         for field in fields {
             let name = field.name.canonicalName
-            if name == HeaderName.gitlabToken.canonicalName {
-                token = token.map { $0 + ", " + field.value } ?? field.value
-                continue
-            }
-            guard let keptName = HeaderName.keptWebhookHeaders.first(where: { $0.canonicalName == name }) else { continue }
-            if let earlier = kept[keptName.rawName] {
-                kept[keptName.rawName] = Self.limited(earlier + ", " + field.value)
-            } else {
-                kept[keptName.rawName] = Self.limited(field.value)
-            }
-            switch keptName {
-            case HeaderName.gitlabEvent: event = event.map { $0 + ", " + field.value } ?? field.value
-            case HeaderName.idempotencyKey: idempotencyKey = idempotencyKey.map { $0 + ", " + field.value } ?? field.value
-            case HeaderName.gitlabEventUUID: eventUUID = eventUUID.map { $0 + ", " + field.value } ?? field.value
-            default: break
-            }
+            guard let wanted = Self.read.first(where: { $0.canonicalName == name }) else { continue }
+            values[wanted.rawName] = values[wanted.rawName].map { $0 + ", " + field.value } ?? field.value
         }
-    }
-
-    private static func limited(_ value: String) -> String {
-        value.utf8.count <= keptValueLimit ? value : String(value.prefix(keptValueLimit))
+        token = values.removeValue(forKey: HeaderName.gitlabToken.rawName)
+        event = values[HeaderName.gitlabEvent.rawName]
+        idempotencyKey = values[HeaderName.idempotencyKey.rawName]
+        eventUUID = values[HeaderName.gitlabEventUUID.rawName]
+        kept = values.mapValues { $0.utf8.count <= Self.keptValueLimit ? $0 : String($0.prefix(Self.keptValueLimit)) }
     }
 }

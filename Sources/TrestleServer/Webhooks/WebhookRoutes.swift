@@ -96,7 +96,7 @@ struct WebhookRoutes: Sendable {
         guard (1...Self.listLimit).contains(limit) else {
             throw APIError.paramIllegal("limit must be a whole number from 1 to \(Self.listLimit)")
         }
-        let deliveries = try await storeCall { try await store.deliveries(limit: limit) }
+        let deliveries = try await TaskCommands.storeCall(nil) { try await store.deliveries(limit: limit) }
         return JSONResponse.make(deliveries.map(DeliveryView.init))
     }
 
@@ -106,7 +106,7 @@ struct WebhookRoutes: Sendable {
         guard let id = Int64(text), id > 0 else {
             throw APIError.paramIllegal("delivery id '\(text.prefix(40))' is not a positive whole number")
         }
-        guard let stored = try await storeCall({ try await store.delivery(id: id) }) else {
+        guard let stored = try await TaskCommands.storeCall(nil, { try await store.delivery(id: id) }) else {
             throw APIError.routeNotFound("webhook delivery \(id)")
         }
         return JSONResponse.make(DeliveryView(stored))
@@ -115,14 +115,6 @@ struct WebhookRoutes: Sendable {
     private func requireAdmin(_ context: TrestleRequestContext) throws {
         guard let token = context.token, token.allows(.admin) else {
             throw APIError.forbidden(token: context.token?.name ?? "anonymous", scope: .admin)
-        }
-    }
-
-    private func storeCall<T: Sendable>(_ body: () async throws -> T) async throws -> T {
-        do {
-            return try await body()
-        } catch {
-            throw APIError.internalFailure(nil, "\(error)")
         }
     }
 
