@@ -9,6 +9,7 @@ public enum ConfigLoader {
         let log = ProblemLog(file: file)
         let root: Node
         do {
+            try YAMLSafety.check(yaml)
             guard let node = try Yams.compose(yaml: yaml) else {
                 throw ConfigError(problems: [ConfigProblem(file: file, path: "", line: nil,
                     message: "the file is empty; start from samples/trestle.yaml")])
@@ -16,9 +17,11 @@ public enum ConfigLoader {
             root = node
         } catch let error as ConfigError {
             throw error
+        } catch let error as YAMLSafetyError {
+            throw ConfigError(problems: [ConfigProblem(file: file, path: "", line: error.line, message: error.reason)])
         } catch {
             throw ConfigError(problems: [ConfigProblem(file: file, path: "", line: nil,
-                message: "not valid YAML: \(error)")])
+                message: "not valid YAML: \(String("\(error)".prefix(400)))")])
         }
         let cursor = YAMLCursor(node: root, path: "", log: log, environment: environment)
         let config = readConfig(cursor)

@@ -1,5 +1,4 @@
 import Foundation
-import Yams
 
 /// Reads a Rill Flow YAML descriptor (the body of add_descriptor.json) and checks it: every
 /// problem found is reported at once, each naming the task and key it is about. Keys Trestle does
@@ -19,7 +18,9 @@ public enum FlowDescriptorParser {
     public static func parse(yaml: String, businessID: String, featureName: String) throws(FlowFailure) -> FlowDescriptor {
         let loaded: Any?
         do {
-            loaded = try Yams.load(yaml: yaml)
+            loaded = try UntrustedYAML.load(yaml)
+        } catch let error as YAMLSafetyError {
+            throw .invalid("the descriptor is refused: \(error)")
         } catch {
             throw .invalid("the descriptor is not valid YAML: \(Self.yamlReason(error))\(Self.flattenedHint(yaml))")
         }

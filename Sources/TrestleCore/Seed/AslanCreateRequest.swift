@@ -1,3 +1,5 @@
+import Foundation
+
 /// Seed 001's `POST /api/aslan/workflow/workflowtask` body as sent: every field optional, so that
 /// the mapping can name exactly what is missing.
 public struct AslanCreateRequest: Sendable, Decodable {
@@ -101,5 +103,14 @@ public enum AslanCreateMapping {
                 CreateTaskRequest.Repo(repoName: $0, branch: defaultBranch, pr: 0, commitID: nil)
             })
         }
+    }
+}
+
+extension AslanCreateRequest {
+    /// The body as seed 001 sends it: its own example has trailing commas, so it is read as JSON5.
+    public static func decode(_ body: Data) throws -> AslanCreateRequest {
+        let decoder = JSONDecoder()
+        decoder.allowsJSON5 = true
+        return try decoder.decode(AslanCreateRequest.self, from: body)
     }
 }

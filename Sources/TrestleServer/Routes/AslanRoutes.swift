@@ -48,10 +48,7 @@ struct AslanRoutes: Sendable {
     private func validate(_ body: Data, projectName: String?) throws(TaskOperationFailure) -> ValidatedTaskRequest {
         let parsed: AslanCreateRequest
         do {
-            // The seed's own example body has trailing commas: JSON5 reading takes it as written.
-            let decoder = JSONDecoder()
-            decoder.allowsJSON5 = true
-            parsed = try decoder.decode(AslanCreateRequest.self, from: body)
+            parsed = try AslanCreateRequest.decode(body)
         } catch {
             throw .invalidRequest([RequestBodyReader.describe(error)])
         }
