@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "trestle", targets: ["trestle"]),
+        .library(name: "TrestleCore", targets: ["TrestleCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -120,6 +121,7 @@ let package = Package(
             dependencies: [
                 "TrestleServer", "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner", "TrestleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),
             ],
             resources: [.copy("Fixtures")],

@@ -9,9 +9,10 @@ import TrestleStore
 /// Runs created tasks: claims them through the store, oldest first, within the executor's and
 /// each workflow's concurrency limits, and runs each claimed attempt (`TaskRun`).
 ///
-/// Claims go through the store, not memory, so that several executor processes can share one
-/// store. On start, tasks a killed executor left `running` are failed with the reason
-/// "executor restarted", so nothing stays running forever.
+/// Claims go through the store, not memory. A SQLite store has one executor, which holds its
+/// `ExecutorLock`; on start it fails the tasks a killed executor left `running` with the reason
+/// "executor restarted", so nothing stays running forever. A process that runs no tasks
+/// (concurrency 0) holds no lock and leaves running tasks alone: they belong to a live executor.
 public final class Scheduler: Service, Sendable {
     /// How often the store is checked for tasks nobody rang about (made by another process), and
     /// for running tasks ended elsewhere.
@@ -24,6 +25,8 @@ public final class Scheduler: Service, Sendable {
     private let ring: AsyncStream<Void>.Continuation
     /// By task and attempt: a restart's attempt may start while the cancelled one is still being stopped.
     private let runs = Mutex<[RunKey: (run: TaskRun, handle: Task<Void, Never>)]>([:])
+    /// Held for the scheduler's life when it runs tasks.
+    private let lock: ExecutorLock?
 
     private struct RunKey: Hashable {
         var task: TaskKey
@@ -32,13 +35,14 @@ public final class Scheduler: Service, Sendable {
 
     public init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
                 now: @escaping @Sendable () -> Int64, serverEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-                flowResults: FlowResults = FlowResults(), callbackBase: @escaping @Sendable () -> String = { "" }) {
+                flowResults: FlowResults = FlowResults(), callbackBase: @escaping @Sendable () -> String = { "" }) throws(RunnerError) {
         context = TaskRun.Context(config: config, store: store, mirrors: mirrors,
                                   workspaces: Workspaces(dataDir: config.dataDir), logs: JobLogs(dataDir: config.dataDir),
                                   logger: logger, now: now, serverEnvironment: serverEnvironment,
                                   flowResults: flowResults, callbackBase: callbackBase)
         limits = RunLimits(config)
         runner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        lock = limits.total > 0 ? try ExecutorLock.acquire(storePath: config.storage.sqlitePath, holder: "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)") : nil
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -59,10 +63,15 @@ public final class Scheduler: Service, Sendable {
 
     public func run() async throws {
         let logger = context.logger
+        guard limits.total > 0 else {
+            logger.info("executor concurrency is 0: tasks are stored but not run by this process")
+            try await gracefulShutdown()
+            return
+        }
         do {
             let requeue = Set(context.config.workflows.filter(\.requeueInterrupted).map(\.name))
-            // One executor per SQLite file, so every task running at start was left by a gone
-            // executor. A store shared by several executors needs leases here instead.
+            // This process holds the store's executor lock, so every task running now was left
+            // by a gone executor.
             let interrupted = try await context.store.failInterruptedTasks(runner: nil, reason: "executor restarted",
                                                                            requeue: requeue, at: context.now())
             for task in interrupted {
@@ -71,11 +80,6 @@ public final class Scheduler: Service, Sendable {
             }
         } catch {
             logger.error("cannot fail the tasks an earlier executor left running", metadata: ["reason": "\(error)"])
-        }
-        guard limits.total > 0 else {
-            logger.info("executor concurrency is 0: tasks are stored but not run by this process")
-            try await gracefulShutdown()
-            return
         }
         let ring = self.ring
         let ticker = Task {

@@ -145,29 +145,36 @@ final class TaskRun: Sendable {
         return await record(ended, ending: .failed) ? .failed : nil
     }
 
-    /// Delays between tries of a progress write that failed (a busy or full disk): the run never
-    /// goes on unrecorded, and a task is not left `running` by one failed write.
-    static let recordRetries: [Duration] = [.milliseconds(200), .seconds(1), .seconds(3), .seconds(10)]
+    /// Pauses between tries of a progress write that failed (a busy or full disk, a locked store).
+    static let recordBackoff = RetryBackoff(first: .milliseconds(200), longest: .seconds(5))
 
     /// False when the task is no longer this attempt running (cancelled or restarted meanwhile).
     /// Written from a task of its own, so that a cancelled run (user cancel, shutdown) still
-    /// records how it ended; a store failure is retried, then logged and treated as taken over.
+    /// records how it ended. A store failure is retried until the store takes the write: giving
+    /// up would leave the task `running` in the store while nothing runs it.
     private func record(_ stages: [StageRecord], ending: TaskStatus?) async -> Bool {
         let (store, task, now, logger) = (context.store, self.task, context.now, context.logger)
         return await Task {
-            for (attempt, pause) in ([nil] + Self.recordRetries.map(Optional.some)).enumerated() {
-                if let pause { try? await Task.sleep(for: pause) }
+            var failures = 0
+            while true {
                 do {
-                    return try await store.recordProgress(workflow: task.summary.workflow, taskID: task.summary.taskID,
-                                                          attempt: task.attempt, stages: stages, ending: ending, at: now())
+                    let taken = try await store.recordProgress(workflow: task.summary.workflow, taskID: task.summary.taskID,
+                                                               attempt: task.attempt, stages: stages, ending: ending, at: now())
+                    if failures > 0 {
+                        logger.notice("task progress recorded after \(failures) failed tries", metadata: [
+                            "workflow": "\(task.summary.workflow)", "task": "\(task.summary.taskID)"])
+                    }
+                    return taken
                 } catch {
-                    logger.error("cannot record task progress", metadata: [
+                    failures += 1
+                    let pause = Self.recordBackoff.delay(afterFailures: failures)
+                    logger.error("cannot record task progress; trying again", metadata: [
                         "workflow": "\(task.summary.workflow)", "task": "\(task.summary.taskID)",
-                        "try": "\(attempt + 1) of \(Self.recordRetries.count + 1)", "reason": "\(error)",
+                        "failures": "\(failures)", "next try in": "\(pause)", "reason": "\(error)",
                     ])
+                    try? await Task.sleep(for: pause)
                 }
             }
-            return false
         }.value
     }
 

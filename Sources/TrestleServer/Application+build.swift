@@ -36,7 +36,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
     let flowResults = FlowResults()
-    let scheduler = Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
+    let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                               flowResults: flowResults, callbackBase: { links.url })
     let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                                      tasksCreated: { scheduler.wake() })

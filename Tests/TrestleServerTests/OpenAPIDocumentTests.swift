@@ -31,7 +31,7 @@ import Yams
         let config = try TestServer.config(opsSHA256: TestServer.opsTokenSHA256).overriding(listen: nil, dataDir: dataDir.path)
         let store = try SQLiteTaskStore(path: config.storage.sqlitePath)
         let mirrors = MirrorSet(config: config)
-        let scheduler = Scheduler(config: config, store: store, mirrors: mirrors, logger: Logger(label: "test"), now: { 0 })
+        let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: Logger(label: "test"), now: { 0 })
         let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: DeliveryInbox(store: store),
                                  links: LinkBase(server: config.server), scheduler: scheduler, flowResults: FlowResults(), now: { 0 })
         try await store.close()
