@@ -67,7 +67,7 @@ public final class Mirror: Sendable {
     public var path: String { repository.path }
 
     /// The URL with any user and password removed, for messages and logs.
-    public var redactedURL: String { Self.redact(url) }
+    public var redactedURL: String { URLRedaction.redact(url) }
 
     /// Fetches from the remote; callers that ask while a fetch runs share its outcome. A caller waits
     /// at most the fetch timeout and a grace period, even when libgit2 is stuck on a silent remote.
@@ -172,12 +172,6 @@ public final class Mirror: Sendable {
         try? data.write(to: URL(fileURLWithPath: statePath), options: .atomic)
     }
 
-    static func redact(_ url: String) -> String {
-        guard let scheme = url.range(of: "://"), let at = url[scheme.upperBound...].firstIndex(of: "@") else { return url }
-        let slash = url[scheme.upperBound...].firstIndex(of: "/") ?? url.endIndex
-        guard at < slash else { return url }
-        return String(url[..<scheme.upperBound]) + String(url[url.index(after: at)...])
-    }
 }
 
 public struct MirrorError: Error, Sendable, CustomStringConvertible {

@@ -85,7 +85,16 @@ struct ProcessJobExecutor: JobExecutor {
         var outcome = await finish(job: job, command: command, environment: environment, workingDirectory: workingDirectory,
                                    logPath: logPath, deadline: jobDeadline, taskDeadline: taskDeadline,
                                    workflow: workflow, timeoutSeconds: timeoutSeconds)
-        outcome.image = job.kind == .build ? (outcome.status == .passed ? imageFile.flatMap(Self.announcedImage) : nil) : image
+        guard job.kind == .build else {
+            outcome.image = image
+            return outcome
+        }
+        if outcome.status == .passed, let imageFile {
+            switch ImageAnnouncement.read(imageFile) {
+            case .success(let announced): outcome.image = announced
+            case .failure(let refused): outcome = JobOutcome(status: .failed, error: refused.message)
+            }
+        }
         return outcome
     }
 
@@ -122,13 +131,5 @@ struct ProcessJobExecutor: JobExecutor {
     static func image(for service: String, stages: [StageRecord], releaseImages: [ReleaseImage]) -> String? {
         let built = stages.flatMap(\.jobs).first { $0.kind == .build && $0.target == service && $0.status == .passed }?.image
         return built ?? releaseImages.first { $0.serviceName == service }?.image
-    }
-
-    /// The first line of the file a build job wrote to `$TRESTLE_IMAGE_FILE`, if any.
-    static func announcedImage(_ path: String) -> String? {
-        guard let data = FileManager.default.contents(atPath: path), data.count <= 4_096 else { return nil }
-        let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        return line?.isEmpty == false ? line : nil
     }
 }

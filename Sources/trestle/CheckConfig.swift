@@ -41,7 +41,7 @@ enum ConfigSummary {
         for repo in config.repos {
             let project = repo.gitlabProject.map { ", GitLab project \($0)" } ?? ""
             let hook = repo.webhookToken == nil ? ", no webhook secret" : ", webhook secret set"
-            lines.append("  repo '\(repo.name)': \(repo.url)\(project)\(hook)")
+            lines.append("  repo '\(repo.name)': \(URLRedaction.redact(repo.url))\(project)\(hook)")
         }
         for workflow in config.workflows {
             lines.append("  workflow '\(workflow.name)' (project \(workflow.project), env \(workflow.env ?? "-"), timeout \(workflow.timeout)s)")

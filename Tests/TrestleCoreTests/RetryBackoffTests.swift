@@ -12,3 +12,20 @@ struct RetryBackoffTests {
         #expect(backoff.delay(afterFailures: 0) == .milliseconds(200))
     }
 }
+
+@Suite("URL redaction: credentials never shown, however they are written")
+struct URLRedactionTests {
+    @Test func credentialsWithEncodedOrRawAtAndSlashAreRemoved() {
+        #expect(URLRedaction.redact("https://u%40x:p%2Fq@host/r.git") == "https://host/r.git")
+        #expect(URLRedaction.redact("https://u@x:p@host/r.git") == "https://host/r.git")
+        #expect(URLRedaction.redact("https://user:pa/ss@host/r.git") == "https://host/r.git")
+        #expect(URLRedaction.redact("https://oauth2:glpat-secret@gitlab.example.com/g/r.git?x=1") == "https://gitlab.example.com/g/r.git?x=1")
+    }
+
+    @Test func urlsWithoutCredentialsAreUnchanged() {
+        for url in ["https://host/r.git", "https://host:8443/g/r.git", "https://host/g/pkg@v1.git", "/srv/git/r.git",
+                    "ssh://git@host/r.git".replacingOccurrences(of: "git@", with: "")] {
+            #expect(URLRedaction.redact(url) == url)
+        }
+    }
+}

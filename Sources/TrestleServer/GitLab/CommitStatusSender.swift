@@ -148,7 +148,7 @@ final class CommitStatusSender: Service, Sendable {
             return Answer(code: code, error: "GitLab answered \(code) for \(what ?? "\(method.rawValue) \(path)"): \(text)",
                           retry: code == 409 || code == 429 || code >= 500 || code == 401 || code == 403)
         } catch {
-            return Answer(error: "cannot reach GitLab at \(gitlab.url): \(error)", retry: true)
+            return Answer(error: "cannot reach GitLab at \(URLRedaction.redact(gitlab.url)): \(error)", retry: true)
         }
     }
 }
