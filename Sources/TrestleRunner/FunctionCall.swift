@@ -18,6 +18,8 @@ struct FunctionCall: Sendable {
     /// For `task_async`: where the worker reports the result.
     var callbackURL: String?
     var timeout: Duration
+    /// Where calls may go (`flows.allowed_urls`); checked before every call.
+    var policy: OutboundPolicy
 
     /// The request's URL, headers and body for `input`.
     static func request(url: String, input: JSONValue, callbackURL: String?) throws(FunctionCallError) -> HTTPClientRequest {
@@ -46,13 +48,23 @@ struct FunctionCall: Sendable {
     }
 
     /// The JSON the function answered (an empty body is `{}`); a failure says why.
-    func send(client: HTTPClient = .shared) async -> Result<JSONValue, FunctionCallError> {
+    func send(client: HTTPClient = OutboundHTTP.client) async -> Result<JSONValue, FunctionCallError> {
+        if let refusal = OutboundHTTP.check(url, policy: policy) {
+            return .failure(FunctionCallError(refusal.description))
+        }
+        let url = URLRedaction.redact(url)
         do {
             let request = try Self.request(url: url, input: input, callbackURL: callbackURL)
             let response = try await client.execute(request, timeout: .seconds(max(Int64(timeout.components.seconds), 1)))
-            let body = try await response.body.collect(upTo: Self.maxResponseBytes)
             guard (200..<300).contains(Int(response.status.code)) else {
-                return .failure(FunctionCallError("the function at \(url) answered HTTP \(response.status.code)"))
+                let moved = (300..<400).contains(Int(response.status.code)) ? " (redirects are not followed)" : ""
+                return .failure(FunctionCallError("the function at \(url) answered HTTP \(response.status.code)\(moved)"))
+            }
+            let body: ByteBuffer
+            do {
+                body = try await response.body.collect(upTo: Self.maxResponseBytes)
+            } catch {
+                return .failure(FunctionCallError("the function at \(url) answered more than \(Self.maxResponseBytes) bytes"))
             }
             guard body.readableBytes > 0 else { return .success(.emptyObject) }
             guard let json = JSONText.parse(Data(body.readableBytesView)) else {

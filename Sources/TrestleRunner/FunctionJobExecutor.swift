@@ -30,7 +30,16 @@ final class FunctionJobExecutor: JobExecutor {
     }
 
     var timeout: Int { Self.executionTimeout }
-    var rules: JobRules { descriptor.rules }
+    var rules: JobRules {
+        var rules = descriptor.rules
+        rules.maxParallel = context.config.flows.maxParallel
+        return rules
+    }
+
+    /// `flows.allowed_urls`, and the server's own sample functions.
+    private var policy: OutboundPolicy {
+        OutboundPolicy(patterns: context.config.flows.allowedURLs, ownOrigin: context.callbackBase())
+    }
 
     private var workflow: String { task.summary.workflow }
     private var taskID: Int64 { task.summary.taskID }
@@ -97,7 +106,7 @@ final class FunctionJobExecutor: JobExecutor {
         let timeout = min(Duration.seconds(seconds), deadline - ContinuousClock.now)
         let url = spec.resourceName ?? ""
         guard spec.pattern == .async else {
-            switch await FunctionCall(url: url, input: input, timeout: timeout).send() {
+            switch await FunctionCall(url: url, input: input, timeout: timeout, policy: policy).send() {
             case .success(let output): return .success(output)
             case .failure(let error): return .failure(error.description)
             }
@@ -106,7 +115,7 @@ final class FunctionJobExecutor: JobExecutor {
         let (token, stream) = results.register(execution: executionID, task: spec.name)
         defer { results.unregister(execution: executionID, task: spec.name) }
         if case .failure(let error) = await FunctionCall(url: url, input: input, callbackURL: callbackURL(spec.name, token: token),
-                                                         timeout: timeout).send() {
+                                                         timeout: timeout, policy: policy).send() {
             return .failure(error.description)
         }
         return await withTaskGroup(of: FlowTaskResult?.self) { group in
@@ -145,7 +154,7 @@ final class FunctionJobExecutor: JobExecutor {
         var state = ""
         for pause in [0, 1, 3] {
             if pause > 0 { try? await Task.sleep(for: .seconds(pause)) }
-            if case .failure(let error) = await FunctionCall(url: callbackURL, input: result, timeout: .seconds(10)).send() {
+            if case .failure(let error) = await FunctionCall(url: callbackURL, input: result, timeout: .seconds(10), policy: policy).send() {
                 state = "failed: \(error.description)"
                 context.logger.warning("the flow's callback failed", metadata: ["execution": "\(executionID)", "reason": "\(error)"])
             } else {

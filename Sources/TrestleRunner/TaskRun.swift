@@ -34,10 +34,13 @@ final class TaskRun: Sendable {
     let task: TaskRecord
     private let context: Context
     private let stopReason = Mutex<StopReason?>(nil)
+    /// The stages as the store last took them: each write sends only what differs from them.
+    private let recorded: Mutex<[StageRecord]>
 
     init(task: TaskRecord, context: Context) {
         self.task = task
         self.context = context
+        recorded = Mutex(task.currentStages)
     }
 
     var key: TaskKey { TaskKey(workflow: task.summary.workflow, taskID: task.summary.taskID) }
@@ -154,12 +157,15 @@ final class TaskRun: Sendable {
     /// up would leave the task `running` in the store while nothing runs it.
     private func record(_ stages: [StageRecord], ending: TaskStatus?) async -> Bool {
         let (store, task, now, logger) = (context.store, self.task, context.now, context.logger)
+        let changes = TaskProgress.changes(from: recorded.withLock { $0 }, to: stages)
         return await Task {
             var failures = 0
             while true {
                 do {
                     let taken = try await store.recordProgress(workflow: task.summary.workflow, taskID: task.summary.taskID,
-                                                               attempt: task.attempt, stages: stages, ending: ending, at: now())
+                                                               attempt: task.attempt, stages: stages, changes: changes,
+                                                               ending: ending, at: now())
+                    if taken { self.recorded.withLock { $0 = stages } }
                     if failures > 0 {
                         logger.notice("task progress recorded after \(failures) failed tries", metadata: [
                             "workflow": "\(task.summary.workflow)", "task": "\(task.summary.taskID)"])

@@ -20,7 +20,7 @@ enum SQLiteRunRows {
             """), arguments: [max(free * 8, 64)])
         for row in candidates where free > 0 {
             let workflow: String = row["workflow"]
-            if let limit = limits.perWorkflow[workflow], running[workflow, default: 0] >= limit { continue }
+            guard limits.admits(workflow, running: running) else { continue }
             let pk: Int64 = row["id"]
             let started = try TaskStateMachine.next(after: .created, on: .start).rawValue
             try db.cachedStatement(sql: """
@@ -42,14 +42,18 @@ enum SQLiteRunRows {
 
     /// Replaces the attempt's stages and, with `ending`, ends the task; nothing is written, and
     /// false answered, when the task is no longer this attempt running (cancelled or restarted).
-    static func record(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
-                       at time: Int64, db: Database) throws -> Bool {
+    static func record(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], changes: StageChanges? = nil,
+                       ending: TaskStatus?, at time: Int64, db: Database) throws -> Bool {
         guard let row = try Row.fetchOne(db.cachedStatement(sql: """
             SELECT id, status, attempt FROM tasks WHERE workflow = ? AND task_id = ?
             """), arguments: [workflow, taskID]) else { return false }
         let pk: Int64 = row["id"]
         guard row["status"] == TaskStatus.running.rawValue, row["attempt"] == attempt else { return false }
-        try SQLiteTaskRows.replaceStages(stages, pk: pk, attempt: attempt, db: db)
+        if let changes {
+            try SQLiteTaskRows.updateStages(stages, changes: changes, pk: pk, attempt: attempt, db: db)
+        } else {
+            try SQLiteTaskRows.replaceStages(stages, pk: pk, attempt: attempt, db: db)
+        }
         if let ending {
             guard let status = try? TaskStateMachine.next(after: .running, on: event(ending)) else {
                 throw StoreError(operation: "end task \(taskID) of \(workflow)", detail: "'\(ending.rawValue)' is not an ending")

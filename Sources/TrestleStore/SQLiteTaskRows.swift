@@ -116,6 +116,25 @@ enum SQLiteTaskRows {
         try insertStages(stages, pk: pk, attempt: attempt, db: db)
     }
 
+    /// Only the rows `changes` names, each by its primary key.
+    static func updateStages(_ stages: [StageRecord], changes: StageChanges, pk: Int64, attempt: Int, db: Database) throws {
+        for index in changes.stages where stages.indices.contains(index) {
+            let stage = stages[index]
+            try db.cachedStatement(sql: """
+                UPDATE task_stages SET status = ?, start_time = ?, end_time = ? WHERE task_pk = ? AND attempt = ? AND position = ?
+                """).execute(arguments: [stage.status.rawValue, stage.startTime, stage.endTime, pk, attempt, index])
+        }
+        for address in changes.jobs where stages.indices.contains(address.stage)
+            && stages[address.stage].jobs.indices.contains(address.job) {
+            let job = stages[address.stage].jobs[address.job]
+            try db.cachedStatement(sql: """
+                UPDATE task_jobs SET status = ?, start_time = ?, end_time = ?, error = ?, image = ?
+                WHERE task_pk = ? AND attempt = ? AND stage_position = ? AND position = ?
+                """).execute(arguments: [job.status.rawValue, job.startTime, job.endTime, job.error, job.image,
+                                         pk, attempt, address.stage, address.job])
+        }
+    }
+
     private static func insertStages(_ stages: [StageRecord], pk: Int64, attempt: Int, db: Database) throws {
         for (stagePosition, stage) in stages.enumerated() {
             try db.cachedStatement(sql: """

@@ -113,11 +113,11 @@ public final class SQLiteTaskStore: TaskStore {
         try await write("claim tasks to run") { db in try SQLiteRunRows.claim(limits, runner: runner, at: time, db: db) }
     }
 
-    public func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
-                               at time: Int64) async throws -> Bool {
+    public func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], changes: StageChanges?,
+                               ending: TaskStatus?, at time: Int64) async throws -> Bool {
         try await write("record the progress of task \(taskID) of \(workflow)") { db in
-            try SQLiteRunRows.record(workflow: workflow, taskID: taskID, attempt: attempt, stages: stages, ending: ending,
-                                     at: time, db: db)
+            try SQLiteRunRows.record(workflow: workflow, taskID: taskID, attempt: attempt, stages: stages, changes: changes,
+                                     ending: ending, at: time, db: db)
         }
     }
 

@@ -41,8 +41,10 @@ public protocol TaskStore: FlowStore {
 
     /// Records a running attempt's stages, and with `ending` its final status. Answers false, writing
     /// nothing, when the task is no longer that attempt running (cancelled or restarted meanwhile).
-    func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
-                        at time: Int64) async throws -> Bool
+    /// With `changes`, only those stage and job rows are written (`TaskProgress.changes`); without,
+    /// every row of the attempt.
+    func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], changes: StageChanges?,
+                        ending: TaskStatus?, at time: Int64) async throws -> Bool
 
     /// Fails the tasks left running by `runner` (nil: by anyone) that is gone, their unfinished jobs with `reason`;
     /// those of the `requeue` workflows then start a new attempt (`created` again). Answers each task as it now is.
@@ -98,4 +100,13 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     }
 
     public var description: String { "store: \(operation) failed: \(detail)" }
+}
+
+extension TaskStore {
+    /// Every row of the attempt's stages.
+    public func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
+                               at time: Int64) async throws -> Bool {
+        try await recordProgress(workflow: workflow, taskID: taskID, attempt: attempt, stages: stages, changes: nil,
+                                 ending: ending, at: time)
+    }
 }

@@ -10,7 +10,8 @@ import Synchronization
 /// - `/broken.json` always answers 500;
 /// - `/async.json` accepts the task and keeps its `X-Callback-Url`;
 /// - `/echo.json` answers with the query, the `X-Trace` header and the body it got;
-/// - `/sink.json` keeps each final-result callback's body.
+/// - `/sink.json` keeps each final-result callback's body;
+/// - `/moved.json` answers 302 to `/moved-target.json`, which records the call if it ever comes.
 final class FunctionStandIn: Sendable {
     let calls = Mutex<[String]>([])
     let callbackURLs = Mutex<[String]>([])
@@ -74,6 +75,14 @@ final class FunctionStandIn: Sendable {
         router.post("echo.json") { request, _ -> Response in
             let input = try await Self.object(request)
             return Self.json(["query": request.uri.query ?? "", "trace": request.headers[.init("X-Trace")!] ?? "", "body": input])
+        }
+        router.post("moved.json") { _, _ -> Response in
+            self.calls.withLock { $0.append("moved") }
+            return Response(status: .found, headers: [.location: "/moved-target.json"])
+        }
+        router.post("moved-target.json") { _, _ -> Response in
+            self.calls.withLock { $0.append("moved-target") }
+            return Self.json(["followed": true])
         }
         router.post("sink.json") { request, _ -> Response in
             let data = Data(try await request.body.collect(upTo: 1 << 20).readableBytesView)

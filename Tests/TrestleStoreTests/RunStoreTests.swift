@@ -34,6 +34,28 @@ struct RunStoreTests {
         try await store.close()
     }
 
+    @Test("progress with changes writes only the rows named: a job's start is one job row and its stage, not the task's every job",
+          arguments: StoreKind.allCases)
+    func progressWritesOnlyTheChangedRows(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.createTask(Tasks.new(workflow: "a"))
+        let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "r", at: 10).first)
+        let before = claimed.currentStages
+        let started = TaskProgress.updating(before, stage: 0, job: 0, to: .running, at: 11)
+        let changes = try #require(TaskProgress.changes(from: before, to: started))
+        #expect(changes.jobs == [JobAddress(stage: 0, job: 0)])
+        // Rows the changes do not name are not written, even when the stages passed differ there.
+        var tampered = started
+        for stage in tampered.indices.dropFirst() { tampered[stage].jobs = tampered[stage].jobs.map { var job = $0; job.error = "not written"; return job } }
+        #expect(try await store.recordProgress(workflow: "a", taskID: 1, attempt: 1, stages: tampered, changes: changes,
+                                               ending: nil, at: 11))
+        let stored = try #require(try await store.task(workflow: "a", taskID: 1)).currentStages
+        #expect(stored[0] == started[0])
+        #expect(Array(stored.dropFirst()) == Array(before.dropFirst()))
+        try await store.close()
+    }
+
     @Test("progress for a task cancelled meanwhile is refused and changes nothing", arguments: StoreKind.allCases)
     func progressAfterCancelIsRefused(kind: StoreKind) async throws {
         let (store, cleanup) = try kind.open()

@@ -32,7 +32,7 @@ public enum ConfigLoader {
     }
 
     private static func readConfig(_ cursor: YAMLCursor) -> TrestleConfig? {
-        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "executor", "gitlab", "repos", "workflows"]) else {
+        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "executor", "gitlab", "repos", "workflows", "flows"]) else {
             return nil
         }
         let dataDir = top.optionalString("data_dir") ?? ".trestle"
@@ -48,7 +48,27 @@ public enum ConfigLoader {
         var config = TrestleConfig(server: server, storage: storage, dataDir: dataDir, auth: auth,
                                    mirrors: mirrors, executor: executor, repos: repos, workflows: workflows)
         config.gitlab = gitlab
+        config.flows = readFlows(top.value("flows"))
         return config
+    }
+
+    private static func readFlows(_ cursor: YAMLCursor?) -> FlowsConfig {
+        let defaults = FlowsConfig()
+        guard let cursor, let map = cursor.mapping(allowed: ["allowed_urls", "concurrency", "max_parallel"]) else {
+            return defaults
+        }
+        var patterns: [String] = []
+        for item in map.value("allowed_urls")?.list() ?? [] {
+            guard let pattern = item.string() else { continue }
+            guard pattern.hasPrefix("http://") || pattern.hasPrefix("https://"), !pattern.contains(" "), !pattern.contains("@") else {
+                item.problem("'\(pattern)' is not an http(s) URL pattern; write e.g. \"https://functions.internal/*\" (* matches anything)")
+                continue
+            }
+            patterns.append(pattern)
+        }
+        return FlowsConfig(allowedURLs: patterns,
+                           concurrency: map.value("concurrency")?.int(in: 1...1_000) ?? defaults.concurrency,
+                           maxParallel: map.value("max_parallel")?.int(in: 1...10_000) ?? defaults.maxParallel)
     }
 
     private static func readMirrors(_ cursor: YAMLCursor?) -> MirrorsConfig {

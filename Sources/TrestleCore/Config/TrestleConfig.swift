@@ -11,6 +11,7 @@ public struct TrestleConfig: Sendable {
     public var gitlab: GitLabConfig?
     public var repos: [RepoConfig]
     public var workflows: [WorkflowConfig]
+    public var flows = FlowsConfig()
 
     public init(server: ServerConfig, storage: StorageConfig, dataDir: String, auth: AuthConfig,
                 mirrors: MirrorsConfig = MirrorsConfig(), executor: ExecutorConfig = ExecutorConfig(),

@@ -3,10 +3,13 @@
 public struct JobRules: Sendable, Hashable {
     public var needs: [String: [String]]
     public var allowedToFail: Set<String>
+    /// Jobs of a stage running at once (a flow's `max_parallel`); nil is no limit.
+    public var maxParallel: Int?
 
-    public init(needs: [String: [String]] = [:], allowedToFail: Set<String> = []) {
+    public init(needs: [String: [String]] = [:], allowedToFail: Set<String> = [], maxParallel: Int? = nil) {
         self.needs = needs
         self.allowedToFail = allowedToFail
+        self.maxParallel = maxParallel
     }
 
     public init(_ workflow: WorkflowConfig?) {
@@ -48,9 +51,14 @@ public enum TaskProgress {
                 return running ? .wait : .finish(worst(blocking))
             }
             let byName = Dictionary(jobs.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
-            let startable = jobs.indices.filter { position in
+            var startable = jobs.indices.filter { position in
                 jobs[position].status == .created
                     && (rules.needs[jobs[position].name] ?? []).allSatisfy { byName[$0].map(rules.settled) ?? true }
+            }
+            if let cap = rules.maxParallel, !startable.isEmpty {
+                let room = cap - jobs.count { $0.status == .running }
+                if room <= 0 { return .wait }
+                startable = Array(startable.prefix(room))
             }
             if !startable.isEmpty { return .start(stage: index, jobs: startable) }
             // Nothing can start and nothing runs: needs that can never settle (config validation refuses cycles).
@@ -132,11 +140,51 @@ public enum TaskProgress {
         return stage
     }
 
+    /// What differs between two versions of an attempt's stages, so a store writes only those
+    /// rows: a job's start or end is one job row and its stage's row, not every job of the task.
+    /// nil when the shape differs (stages or jobs added, removed or renamed): write them all.
+    public static func changes(from old: [StageRecord], to new: [StageRecord]) -> StageChanges? {
+        guard old.count == new.count else { return nil }
+        var changes = StageChanges()
+        for (index, (before, after)) in zip(old, new).enumerated() {
+            guard before.name == after.name, before.jobs.count == after.jobs.count else { return nil }
+            if before.status != after.status || before.startTime != after.startTime || before.endTime != after.endTime {
+                changes.stages.append(index)
+            }
+            for (position, (was, now)) in zip(before.jobs, after.jobs).enumerated() where was != now {
+                guard was.name == now.name, was.kind == now.kind, was.target == now.target else { return nil }
+                changes.jobs.append(JobAddress(stage: index, job: position))
+            }
+        }
+        return changes
+    }
+
     /// The status that explains a stage or task best: a timeout over a cancel over a failure.
     static func worst(_ statuses: [TaskStatus]) -> TaskStatus {
         if statuses.contains(.timeout) { return .timeout }
         if statuses.contains(.cancelled) { return .cancelled }
         if statuses.contains(.failed) { return .failed }
         return .passed
+    }
+}
+
+/// Rows of an attempt that changed (positions); see `TaskProgress.changes`.
+public struct StageChanges: Sendable, Hashable {
+    public var stages: [Int] = []
+    public var jobs: [JobAddress] = []
+
+    public init(stages: [Int] = [], jobs: [JobAddress] = []) {
+        self.stages = stages
+        self.jobs = jobs
+    }
+}
+
+public struct JobAddress: Sendable, Hashable {
+    public var stage: Int
+    public var job: Int
+
+    public init(stage: Int, job: Int) {
+        self.stage = stage
+        self.job = job
     }
 }

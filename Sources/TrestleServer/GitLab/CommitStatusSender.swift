@@ -5,6 +5,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import TrestleCore
+import TrestleRunner
 import TrestleStore
 
 /// Sends webhook tasks' commit statuses to GitLab (`POST /api/v4/projects/:id/statuses/:sha`)
@@ -140,7 +141,7 @@ final class CommitStatusSender: Service, Sendable {
         request.headers.add(name: "Content-Type", value: "application/json")
         do {
             request.body = .bytes(ByteBuffer(data: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys])))
-            let response = try await HTTPClient.shared.execute(request, timeout: Self.requestTimeout)
+            let response = try await OutboundHTTP.client.execute(request, timeout: Self.requestTimeout)
             let answer = try await response.body.collect(upTo: 256 * 1024)
             let code = response.status.code
             if (200..<300).contains(code) { return Answer(code: code, body: Data(buffer: answer)) }

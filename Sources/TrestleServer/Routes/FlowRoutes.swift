@@ -51,8 +51,8 @@ struct FlowRoutes: Sendable {
     @Sendable func submit(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let descriptorID = try Self.required("descriptor_id", request, meaning: "the id add_descriptor.json answered")
         let callback = Self.parameter("callback", request)
-        if let callback, URL(string: callback).map({ ["http", "https"].contains($0.scheme ?? "") && $0.host != nil }) != true {
-            throw APIError.flow(.invalid("callback '\(callback.prefix(80))' is not an http:// or https:// URL"))
+        if let callback, case .failure(let refusal) = OutboundPolicy(patterns: config.flows.allowedURLs, ownOrigin: nil).check(callback) {
+            throw APIError.flow(.invalid("callback: \(refusal.description)"))
         }
         let body = try await RequestBodyReader.collect(request, limit: config.server.maxBodyBytes)
         let flowContext: JSONValue
