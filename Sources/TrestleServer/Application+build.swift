@@ -36,13 +36,14 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
     let flowResults = FlowResults()
+    let projects = GitLabProjects(config: config)
     let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                               flowResults: flowResults, callbackBase: { links.url })
     let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                                      tasksCreated: { scheduler.wake() })
     let inbox = DeliveryInbox(store: store, committed: { processor.notify() })
     let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links,
-                             scheduler: scheduler, flowResults: flowResults, now: options.now)
+                             scheduler: scheduler, flowResults: flowResults, projects: projects, now: options.now)
     let address = config.server.listen
     let onListening = options.onListening
     var services: [any Service] = [
@@ -53,7 +54,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     ]
     if let gitlab = config.gitlab {
         // Retry times follow the wall clock, not the task clock (which tests may stop).
-        services.append(CommitStatusSender(gitlab: gitlab, store: store, links: links, logger: logger,
+        services.append(CommitStatusSender(gitlab: gitlab, projects: projects, store: store, links: links, logger: logger,
                                            now: { Int64(Date().timeIntervalSince1970) }))
     }
     return Application(
@@ -77,7 +78,7 @@ public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logg
 }
 
 func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, inbox: DeliveryInbox, links: LinkBase,
-                 scheduler: Scheduler, flowResults: FlowResults,
+                 scheduler: Scheduler, flowResults: FlowResults, projects: GitLabProjects,
                  now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
     router.add(middleware: ErrorMiddleware(server: config.server))
@@ -95,7 +96,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     CodeArtsStatusRoutes(store: store, config: config, links: links, now: now).register(on: router)
     AOMExecutionRoutes(store: store, config: config, links: links).register(on: router)
     JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
-    WebhookRoutes(config: config, inbox: inbox, store: store, now: now).register(on: router)
+    WebhookRoutes(config: config, inbox: inbox, store: store, projects: projects, now: now).register(on: router)
     FlowRoutes(store: store, config: config, scheduler: scheduler, results: flowResults, now: now).register(on: router)
     FlowSampleRoutes(maxBodyBytes: config.server.maxBodyBytes).register(on: router)
     return router

@@ -4,12 +4,14 @@ import TrestleCore
 /// The commit statuses of webhook tasks, queued for GitLab in the transactions that change the
 /// tasks: a first-in-first-out queue per task, sent in order. Within an attempt a state is queued
 /// only above the highest one queued before, so a late `running` never follows `success`; a
-/// restart (a higher attempt) starts again from `pending`.
+/// restart (a higher attempt) starts again from `pending`. Across tasks, GitLab keeps one status per
+/// commit and name (the workflow): once a newer task of the workflow has the same commit, an older
+/// task's statuses are superseded and never sent, so a late end cannot overwrite the newer one.
 enum SQLiteCommitStatusRows {
     static func start(_ target: CommitStatusTarget, pk: Int64, db: Database) throws {
         try db.execute(sql: """
-            INSERT INTO gitlab_commit_targets (task_pk, project_id, sha, ref, merge_request_iid) VALUES (?, ?, ?, ?, ?)
-            """, arguments: [pk, target.projectID, target.sha.hex, target.ref,
+            INSERT INTO gitlab_commit_targets (task_pk, repo, project_id, sha, ref, merge_request_iid) VALUES (?, ?, ?, ?, ?, ?)
+            """, arguments: [pk, target.repo, target.projectID, target.sha.hex, target.ref,
                              target.notesMergeRequest ? target.mergeRequestIID : nil])
         try db.execute(sql: "INSERT INTO gitlab_commit_statuses (task_pk, attempt, state) VALUES (?, 1, 'pending')",
                        arguments: [pk])
@@ -43,7 +45,7 @@ enum SQLiteCommitStatusRows {
     /// Merge request notes to post or edit now.
     static func dueNotes(now: Int64, limit: Int, db: Database) throws -> [MergeRequestNoteSend] {
         try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT n.note_id, n.attempt, n.status AS note_status, n.tries, g.project_id, g.merge_request_iid,
+            SELECT n.note_id, n.attempt, n.status AS note_status, n.tries, g.repo, g.project_id, g.merge_request_iid,
                    t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
             FROM gitlab_merge_request_notes n
             JOIN gitlab_commit_targets g ON g.task_pk = n.task_pk
@@ -52,7 +54,7 @@ enum SQLiteCommitStatusRows {
             ORDER BY n.task_pk LIMIT ?
             """), arguments: [now, limit]).compactMap { row in
             guard let status = TaskStatus(rawValue: row["note_status"]) else { return nil }
-            return MergeRequestNoteSend(task: try SQLiteTaskRows.summary(row), projectID: row["project_id"],
+            return MergeRequestNoteSend(task: try SQLiteTaskRows.summary(row), repo: row["repo"], projectID: row["project_id"],
                                         mergeRequestIID: row["merge_request_iid"], noteID: row["note_id"],
                                         attempt: row["attempt"], status: status, tries: row["tries"])
         }
@@ -75,10 +77,19 @@ enum SQLiteCommitStatusRows {
         }
     }
 
-    /// The oldest unsent status of each task whose retry time has come.
+    /// The oldest unsent status of each task whose retry time has come; statuses of tasks that a
+    /// newer task of the same workflow and commit superseded are marked so (done = 3) first.
     static func due(now: Int64, limit: Int, db: Database) throws -> [CommitStatusSend] {
-        try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT s.id, s.attempt, s.state, s.tries, g.project_id, g.sha, g.ref,
+        try db.cachedStatement(sql: """
+            UPDATE gitlab_commit_statuses SET done = 3, last_error = 'superseded by a newer task of this workflow for the commit'
+            WHERE done = 0 AND EXISTS (
+                SELECT 1 FROM gitlab_commit_targets g JOIN tasks t ON t.id = g.task_pk
+                JOIN gitlab_commit_targets n ON n.sha = g.sha AND n.repo = g.repo AND n.task_pk > g.task_pk
+                JOIN tasks nt ON nt.id = n.task_pk AND nt.workflow = t.workflow
+                WHERE g.task_pk = gitlab_commit_statuses.task_pk)
+            """).execute()
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT s.id, s.attempt, s.state, s.tries, g.repo, g.project_id, g.sha, g.ref,
                    t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
             FROM gitlab_commit_statuses s
             JOIN gitlab_commit_targets g ON g.task_pk = s.task_pk
@@ -89,7 +100,7 @@ enum SQLiteCommitStatusRows {
             """), arguments: [now, limit]).compactMap { row in
             guard let state = CommitStatusState(rawValue: row["state"]), let sha = CommitID(row["sha"] as String) else { return nil }
             return CommitStatusSend(id: row["id"], task: try SQLiteTaskRows.summary(row), attempt: row["attempt"],
-                                    target: CommitStatusTarget(projectID: row["project_id"], sha: sha, ref: row["ref"]),
+                                    target: CommitStatusTarget(repo: row["repo"], projectID: row["project_id"], sha: sha, ref: row["ref"]),
                                     state: state, tries: row["tries"])
         }
     }

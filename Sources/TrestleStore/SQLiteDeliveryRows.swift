@@ -29,37 +29,54 @@ enum SQLiteDeliveryRows {
 
     /// What the processor needs of each pending delivery: the kept headers are left out, and the
     /// outcome is known (pending) without decoding it.
-    static func pending(limit: Int, db: Database) throws -> [StoredDelivery] {
+    /// Deliveries waiting for a retry are left out until their time.
+    static func pending(limit: Int, dueAt now: Int64, db: Database) throws -> [StoredDelivery] {
         try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.body
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.body, p.failures, p.last_error, p.next_time
             FROM webhook_pending p JOIN webhook_deliveries d ON d.id = p.delivery_id
+            WHERE p.next_time <= ?
             ORDER BY p.delivery_id LIMIT ?
-            """), arguments: [limit]).map { row in
+            """), arguments: [now, limit]).map { row in
             let body: Data = row["body"]
             return StoredDelivery(
                 id: row["id"],
                 delivery: NewDelivery(dedupeKey: row["dedupe_key"], eventHeader: row["event"], repo: row["repo"],
                                       receivedTime: row["received_time"], headers: [:], body: body),
-                outcome: .pending)
+                outcome: .pending, attempts: attempts(row))
         }
+    }
+
+    /// Keeps a delivery pending after a failed try, to be tried again at `attempts.nextTime`.
+    static func postpone(id: Int64, attempts: DeliveryAttempts, db: Database) throws {
+        try db.cachedStatement(sql: """
+            UPDATE webhook_pending SET failures = ?, last_error = ?, next_time = ? WHERE delivery_id = ?
+            """).execute(arguments: [attempts.failures, attempts.lastError, attempts.nextTime, id])
+    }
+
+    private static func attempts(_ row: Row) -> DeliveryAttempts {
+        DeliveryAttempts(failures: row["failures"] ?? 0, lastError: row["last_error"], nextTime: row["next_time"] ?? 0)
     }
 
     static func load(id: Int64, db: Database) throws -> StoredDelivery? {
         try Row.fetchOne(db, sql: """
-            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.headers, d.body, o.outcome, o.processed_time
-            FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id WHERE d.id = ?
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.headers, d.body, o.outcome, o.processed_time,
+                   p.failures, p.last_error, p.next_time
+            FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            LEFT JOIN webhook_pending p ON p.delivery_id = d.id WHERE d.id = ?
             """, arguments: [id]).map(stored)
     }
 
     static func recent(limit: Int, db: Database) throws -> [DeliverySummary] {
         try Row.fetchAll(db, sql: """
-            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, o.processed_time, o.outcome
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, o.processed_time, o.outcome,
+                   p.failures, p.last_error, p.next_time
             FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            LEFT JOIN webhook_pending p ON p.delivery_id = d.id
             ORDER BY d.id DESC LIMIT ?
             """, arguments: [limit]).map { row in
             DeliverySummary(id: row["id"], eventHeader: row["event"], repo: row["repo"], dedupeKey: row["dedupe_key"],
                             receivedTime: row["received_time"], processedTime: row["processed_time"] ?? 0,
-                            outcome: try outcome(row["outcome"]))
+                            outcome: try outcome(row["outcome"]), attempts: attempts(row))
         }
     }
 
@@ -158,7 +175,7 @@ enum SQLiteDeliveryRows {
             id: row["id"],
             delivery: NewDelivery(dedupeKey: row["dedupe_key"], eventHeader: row["event"], repo: row["repo"],
                                   receivedTime: row["received_time"], headers: headers, body: body),
-            outcome: try outcome(row["outcome"]))
+            outcome: try outcome(row["outcome"]), attempts: attempts(row))
     }
 
     /// A delivery without an outcome row is still pending.

@@ -209,6 +209,15 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("v8: delivery retries, commit statuses ordered per commit and name") { db in
+            try db.execute(sql: """
+                ALTER TABLE webhook_pending ADD COLUMN failures INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE webhook_pending ADD COLUMN next_time INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE webhook_pending ADD COLUMN last_error TEXT;
+                ALTER TABLE gitlab_commit_targets ADD COLUMN repo TEXT NOT NULL DEFAULT '';
+                CREATE INDEX gitlab_commit_targets_by_commit ON gitlab_commit_targets (sha, repo, task_pk);
+                """)
+        }
         return migrator
     }
 }

@@ -129,7 +129,7 @@ public final class SQLiteTaskStore: TaskStore {
     }
 
     public func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend] {
-        try await read("read due commit statuses") { db in try SQLiteCommitStatusRows.due(now: now, limit: limit, db: db) }
+        try await write("read due commit statuses") { db in try SQLiteCommitStatusRows.due(now: now, limit: limit, db: db) }
     }
 
     public func commitStatusSent(_ send: CommitStatusSend, error: String?, retryAt: Int64?) async throws {
@@ -163,8 +163,12 @@ public final class SQLiteTaskStore: TaskStore {
         try writeBlocking("record \(deliveries.count) webhook deliveries") { db in try SQLiteDeliveryRows.record(deliveries, db: db) }
     }
 
-    public func pendingDeliveries(limit: Int) async throws -> [StoredDelivery] {
-        try await read("read pending webhook deliveries") { db in try SQLiteDeliveryRows.pending(limit: limit, db: db) }
+    public func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery] {
+        try await read("read pending webhook deliveries") { db in try SQLiteDeliveryRows.pending(limit: limit, dueAt: now, db: db) }
+    }
+
+    public func postponeDelivery(id: Int64, attempts: DeliveryAttempts) async throws {
+        try await write("postpone webhook delivery \(id)") { db in try SQLiteDeliveryRows.postpone(id: id, attempts: attempts, db: db) }
     }
 
     public func completeDeliveries(_ completions: [DeliveryCompletion], at time: Int64) async throws -> [DeliveryOutcome] {

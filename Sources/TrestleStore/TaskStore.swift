@@ -76,7 +76,11 @@ public protocol TaskStore: FlowStore {
     func recordDeliveriesBlocking(_ deliveries: [NewDelivery]) throws -> [DeliveryReceipt]
 
     /// Deliveries committed but not processed yet, oldest first.
-    func pendingDeliveries(limit: Int) async throws -> [StoredDelivery]
+    func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery]
+
+    /// Keeps a pending delivery whose try failed for a passing reason, to be tried again at
+    /// `attempts.nextTime` (`DeliveryRetryPolicy`).
+    func postponeDelivery(id: Int64, attempts: DeliveryAttempts) async throws
 
     /// Creates processed deliveries' tasks and records their outcomes, in one transaction; answers
     /// each final outcome (duplicate builds and auto-cancels noted), in order.

@@ -35,9 +35,17 @@ struct Deliveries: AsyncParsableCommand {
         for delivery in deliveries {
             let tasks = delivery.outcome.tasks.map { "\($0.workflow)#\($0.taskID)" }.joined(separator: ",")
             print([String(delivery.id), Self.time(delivery.receivedTime), delivery.eventHeader.isEmpty ? "-" : delivery.eventHeader,
-                   delivery.repo, delivery.outcome.state.rawValue, tasks.isEmpty ? "-" : tasks, delivery.outcome.reason]
+                   delivery.repo, delivery.outcome.state.rawValue, tasks.isEmpty ? "-" : tasks,
+                   Self.reason(delivery.outcome, delivery.attempts)]
                 .joined(separator: "\t"))
         }
+    }
+
+    /// A pending delivery's failed tries come first: they are why it is still pending.
+    static func reason(_ outcome: DeliveryOutcome, _ attempts: DeliveryAttempts) -> String {
+        guard attempts.failures > 0 else { return outcome.reason }
+        return "\(attempts.failures) failed \(attempts.failures == 1 ? "try" : "tries"), next at \(time(attempts.nextTime)):"
+            + " \(attempts.lastError ?? "no reason kept")"
     }
 
     static func time(_ seconds: Int64) -> String {

@@ -29,3 +29,25 @@ struct URLRedactionTests {
         }
     }
 }
+
+@Suite("Delivery retries: pending until the tries are spent, then failed with the reason")
+struct DeliveryRetryPolicyTests {
+    @Test func aFailedTryIsPostponedWithGrowingDelaysUntilTheLastTryFailsIt() {
+        let policy = DeliveryRetryPolicy(backoff: RetryBackoff(first: .seconds(2), longest: .seconds(600)), maxTries: 4)
+        var attempts = DeliveryAttempts.none
+        var times: [Int64] = []
+        for _ in 1...3 {
+            guard case .retry(let next) = policy.decide(after: attempts, reason: "fetch failed", now: 1_000) else {
+                Issue.record("gave up too early")
+                return
+            }
+            #expect(next.lastError == "fetch failed")
+            times.append(next.nextTime)
+            attempts = next
+        }
+        #expect(times == [1_002, 1_004, 1_008])
+        #expect(attempts.failures == 3)
+        #expect(policy.decide(after: attempts, reason: "fetch failed", now: 1_010)
+            == .fail(DeliveryOutcome(state: .failed, reason: "gave up after 4 tries: fetch failed")))
+    }
+}

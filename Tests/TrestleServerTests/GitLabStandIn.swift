@@ -19,18 +19,36 @@ final class GitLabStandIn: Sendable {
     let received = Mutex<[Received]>([])
     /// Merge request notes: each post or edit as "POST <iid> <body>" or "PUT <iid>/<note id> <body>".
     let notes = Mutex<[String]>([])
+    /// Project paths looked up through `GET /api/v4/projects/:path`.
+    let lookups = Mutex<[String]>([])
     private let failing: Mutex<Int>
+    /// Where status posts are redirected (302) instead of being taken, if set.
+    private let redirectTo: String?
 
-    init(failing: Int = 0) {
+    init(failing: Int = 0, redirectTo: String? = nil) {
         self.failing = Mutex(failing)
+        self.redirectTo = redirectTo
     }
+
+    /// Projects as GitLab knows them: path to numeric id.
+    static let projects = ["demo/voting-app": 15]
 
     var states: [String] { received.withLock { $0.map(\.state) } }
 
     /// Runs `body` with the stand-in's base URL, then stops it.
     func run(_ body: (String) async throws -> Void) async throws {
         let router = Router()
+        router.get("api/v4/projects/:project") { request, context -> Response in
+            let path = (context.parameters.get("project") ?? "").removingPercentEncoding ?? ""
+            self.lookups.withLock { $0.append(path) }
+            guard let id = Self.projects[path] else { return Response(status: .notFound) }
+            return Response(status: .ok, headers: [.contentType: "application/json"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: #"{"id":\#(id),"path_with_namespace":"\#(path)"}"#)))
+        }
         router.post("api/v4/projects/:project/statuses/:sha") { request, context -> Response in
+            if let redirectTo = self.redirectTo {
+                return Response(status: .found, headers: [.location: redirectTo + request.uri.path])
+            }
             let data = try await request.body.collect(upTo: 1 << 20)
             let object = (try? JSONSerialization.jsonObject(with: Data(buffer: data))) as? [String: String] ?? [:]
             let failNow = self.failing.withLock { remaining -> Bool in

@@ -33,7 +33,8 @@ import Yams
         let mirrors = MirrorSet(config: config)
         let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: Logger(label: "test"), now: { 0 })
         let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: DeliveryInbox(store: store),
-                                 links: LinkBase(server: config.server), scheduler: scheduler, flowResults: FlowResults(), now: { 0 })
+                                 links: LinkBase(server: config.server), scheduler: scheduler, flowResults: FlowResults(),
+                                 projects: GitLabProjects(config: config), now: { 0 })
         try await store.close()
         return Set(router.routes.map { route in
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }

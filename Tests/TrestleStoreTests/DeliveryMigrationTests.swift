@@ -26,7 +26,7 @@ struct DeliveryMigrationTests {
         try queue.close()
 
         let store = try SQLiteTaskStore(path: path)
-        #expect(try await store.pendingDeliveries(limit: 10).map(\.id) == [2])
+        #expect(try await store.pendingDeliveries(limit: 10, dueAt: .max).map(\.id) == [2])
         let listed = try await store.deliveries(limit: 10)
         #expect(listed.map(\.outcome.state) == [.pending, .ignored])
         #expect(listed.last?.outcome.reason == "ignored: because")

@@ -23,7 +23,7 @@ struct DeliveryStoreTests {
         #expect(receipts.map(\.id) == [1, 2, 1])
         #expect(receipts.map { $0.duplicateOf == nil } == [true, true, false])
         #expect(receipts[2].duplicateOf?.state == .pending)
-        #expect(try await store.pendingDeliveries(limit: 10).map(\.id) == [1, 2])
+        #expect(try await store.pendingDeliveries(limit: 10, dueAt: .max).map(\.id) == [1, 2])
         let stored = try #require(try await store.delivery(id: 1))
         #expect(stored.delivery.headers == Self.delivery("a").headers)
         let third = try await store.recordDeliveries([Self.delivery("c")])
@@ -49,8 +49,49 @@ struct DeliveryStoreTests {
         #expect(outcomes[2].reason.contains("cancelled older task 1 of branch:main (auto_cancel)"))
         #expect(try await store.task(workflow: "wf", taskID: 1)?.summary.status == .cancelled)
         #expect(try await store.task(workflow: "wf", taskID: 2)?.summary.status == .created)
-        #expect(try await store.pendingDeliveries(limit: 10).isEmpty)
+        #expect(try await store.pendingDeliveries(limit: 10, dueAt: .max).isEmpty)
         #expect(try await store.deliveries(limit: 10).map(\.outcome.state) == [.created, .ignored, .created])
+        try await store.close()
+    }
+
+    @Test("a postponed delivery stays pending, out of the due list until its time, its failed tries and error shown",
+          arguments: StoreKind.allCases)
+    func postponedDeliveryWaitsForItsTime(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
+        let attempts = DeliveryAttempts(failures: 2, lastError: "fetch failed: connection refused", nextTime: 100)
+        try await store.postponeDelivery(id: 1, attempts: attempts)
+        #expect(try await store.pendingDeliveries(limit: 10, dueAt: 99).map(\.id) == [2])
+        let due = try await store.pendingDeliveries(limit: 10, dueAt: 100)
+        #expect(due.map(\.id) == [1, 2])
+        #expect(due.first?.attempts == attempts)
+        #expect(try await store.deliveries(limit: 10).last?.attempts == attempts)
+        #expect(try await store.delivery(id: 1)?.attempts == attempts)
+        #expect(try await store.delivery(id: 1)?.outcome.state == .pending)
+        try await store.close()
+    }
+
+    @Test("an older task's commit statuses are superseded once a newer task of the workflow has the same commit",
+          arguments: StoreKind.allCases)
+    func olderTasksStatusesAreSuperseded(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
+        func planned() -> PlannedWebhookTask {
+            var plan = Self.planned(commit: 1, key: nil)
+            plan.commitStatus = CommitStatusTarget(repo: "repo", sha: Tasks.commit(1), ref: "main")
+            return plan
+        }
+        let created = DeliveryOutcome(state: .created, reason: "matched")
+        _ = try await store.completeDeliveries([DeliveryCompletion(id: 1, outcome: created, tasks: [planned()])], at: 10)
+        #expect(try await store.dueCommitStatuses(now: 10, limit: 10).map(\.task.taskID) == [1])
+        _ = try await store.completeDeliveries([DeliveryCompletion(id: 2, outcome: created, tasks: [planned()])], at: 11)
+        // Task 1's pending (never sent) and its later states are superseded by task 2's.
+        _ = try await store.claimTasks(RunLimits(total: 1), runner: "r", at: 12)
+        let due = try await store.dueCommitStatuses(now: 12, limit: 10)
+        #expect(due.map(\.task.taskID) == [2])
+        #expect(try await store.commitStatus(workflow: "wf", taskID: 1)?.lastError?.contains("superseded") == true)
         try await store.close()
     }
 }

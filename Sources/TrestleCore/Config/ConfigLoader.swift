@@ -212,7 +212,7 @@ public enum ConfigLoader {
         guard let cursor else { return [] }
         var names = Set<String>()
         return cursor.list().compactMap { item -> RepoConfig? in
-            guard let map = item.mapping(allowed: ["name", "url", "gitlab_project", "webhook_token", "token", "ssh_key"]) else {
+            guard let map = item.mapping(allowed: ["name", "url", "gitlab_project", "gitlab_project_id", "webhook_token", "token", "ssh_key"]) else {
                 return nil
             }
             let name = validName(map, key: "name", hint: "voting-app")
@@ -228,8 +228,10 @@ public enum ConfigLoader {
             if !names.insert(name).inserted {
                 item.problem("repo name '\(name)' is used twice; each repo needs its own name")
             }
-            return RepoConfig(name: name, url: url, gitlabProject: project, webhookToken: webhookToken,
-                              token: token, sshKey: sshKey)
+            var repo = RepoConfig(name: name, url: url, gitlabProject: project, webhookToken: webhookToken,
+                                  token: token, sshKey: sshKey)
+            repo.gitlabProjectID = map.value("gitlab_project_id")?.int(in: 1...Int(Int32.max))
+            return repo
         }
     }
 

@@ -173,10 +173,18 @@ public struct AuthConfig: Sendable {
 }
 
 public struct RepoConfig: Sendable {
+    /// The numeric project id the config names: `gitlab_project_id`, or a numeric `gitlab_project`.
+    public var knownGitLabProjectID: Int? {
+        gitlabProjectID ?? gitlabProject.flatMap { Int($0) }
+    }
+
     /// The name API callers use as `repo_name`.
     public var name: String
     public var url: String
     public var gitlabProject: String?
+    /// The GitLab project's numeric id, when the admin gives it; else it is looked up once from
+    /// `gitlab_project` through GitLab's API. Commit statuses and notes go only to this project.
+    public var gitlabProjectID: Int?
     public var webhookToken: Secret?
     /// HTTPS token for fetching (sent as GitLab's `oauth2` user).
     public var token: Secret?

@@ -1,5 +1,8 @@
 /// Where a webhook task's commit status goes in GitLab: `POST /projects/:id/statuses/:sha`.
 public struct CommitStatusTarget: Sendable, Hashable {
+    /// The configured repo whose GitLab project gets the status (see `RepoConfig.gitlabProjectID`).
+    public var repo: String
+    /// The project's id when known as the task was made; 0 when it is looked up as statuses are sent.
     public var projectID: Int
     public var sha: CommitID
     /// The branch or tag (a merge request's source branch).
@@ -9,7 +12,9 @@ public struct CommitStatusTarget: Sendable, Hashable {
     /// Whether the task's end is noted on its merge request.
     public var notesMergeRequest: Bool
 
-    public init(projectID: Int, sha: CommitID, ref: String, mergeRequestIID: Int? = nil, notesMergeRequest: Bool = false) {
+    public init(repo: String, projectID: Int = 0, sha: CommitID, ref: String, mergeRequestIID: Int? = nil,
+                notesMergeRequest: Bool = false) {
+        self.repo = repo
         self.projectID = projectID
         self.sha = sha
         self.ref = ref
@@ -21,6 +26,8 @@ public struct CommitStatusTarget: Sendable, Hashable {
 /// A merge request note to post, or to edit when the task already has one.
 public struct MergeRequestNoteSend: Sendable, Hashable {
     public var task: TaskSummary
+    /// As `CommitStatusTarget.repo` and `projectID`.
+    public var repo: String
     public var projectID: Int
     public var mergeRequestIID: Int
     /// The note posted for an earlier attempt, edited rather than a new one posted.
@@ -30,8 +37,10 @@ public struct MergeRequestNoteSend: Sendable, Hashable {
     public var status: TaskStatus
     public var tries: Int
 
-    public init(task: TaskSummary, projectID: Int, mergeRequestIID: Int, noteID: Int?, attempt: Int, status: TaskStatus, tries: Int) {
+    public init(task: TaskSummary, repo: String, projectID: Int, mergeRequestIID: Int, noteID: Int?, attempt: Int,
+                status: TaskStatus, tries: Int) {
         self.task = task
+        self.repo = repo
         self.projectID = projectID
         self.mergeRequestIID = mergeRequestIID
         self.noteID = noteID

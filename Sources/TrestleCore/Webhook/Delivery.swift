@@ -28,11 +28,14 @@ public struct StoredDelivery: Sendable, Equatable {
     public var id: Int64
     public var delivery: NewDelivery
     public var outcome: DeliveryOutcome
+    /// Failed tries while it is pending.
+    public var attempts: DeliveryAttempts
 
-    public init(id: Int64, delivery: NewDelivery, outcome: DeliveryOutcome) {
+    public init(id: Int64, delivery: NewDelivery, outcome: DeliveryOutcome, attempts: DeliveryAttempts = .none) {
         self.id = id
         self.delivery = delivery
         self.outcome = outcome
+        self.attempts = attempts
     }
 }
 
@@ -133,9 +136,11 @@ public struct DeliverySummary: Sendable, Equatable {
     public var receivedTime: Int64
     public var processedTime: Int64
     public var outcome: DeliveryOutcome
+    public var attempts: DeliveryAttempts
 
     public init(id: Int64, eventHeader: String, repo: String, dedupeKey: String, receivedTime: Int64,
-                processedTime: Int64, outcome: DeliveryOutcome) {
+                processedTime: Int64, outcome: DeliveryOutcome, attempts: DeliveryAttempts = .none) {
+        self.attempts = attempts
         self.id = id
         self.eventHeader = eventHeader
         self.repo = repo

@@ -25,13 +25,16 @@ final class CommitStatusSender: Service, Sendable {
     static let requestTimeout: TimeAmount = .seconds(20)
 
     private let gitlab: GitLabConfig
+    private let projects: GitLabProjects
     private let store: any TaskStore
     private let links: LinkBase
     private let logger: Logger
     private let now: @Sendable () -> Int64
 
-    init(gitlab: GitLabConfig, store: any TaskStore, links: LinkBase, logger: Logger, now: @escaping @Sendable () -> Int64) {
+    init(gitlab: GitLabConfig, projects: GitLabProjects, store: any TaskStore, links: LinkBase, logger: Logger,
+         now: @escaping @Sendable () -> Int64) {
         self.gitlab = gitlab
+        self.projects = projects
         self.store = store
         self.links = links
         self.logger = logger
@@ -81,7 +84,14 @@ final class CommitStatusSender: Service, Sendable {
             return
         }
         for send in due {
-            let path = "/projects/\(send.projectID)/merge_requests/\(send.mergeRequestIID)/notes"
+            let project: Int
+            switch await projectID(repo: send.repo, stored: send.projectID) {
+            case .success(let id): project = id
+            case .failure(let error):
+                try? await store.mergeRequestNoteSent(send, noteID: nil, error: error.description, retryAt: now() + backoff(send.tries))
+                continue
+            }
+            let path = "/projects/\(project)/merge_requests/\(send.mergeRequestIID)/notes"
             let body = ["body": "Trestle: workflow **\(send.task.workflow)**, task [\(send.task.taskID)](\(links.taskURL(send.task))) "
                 + "attempt \(send.attempt): **\(send.status.rawValue)**"]
             var answer = if let noteID = send.noteID {
@@ -109,6 +119,17 @@ final class CommitStatusSender: Service, Sendable {
         }
     }
 
+    /// The repo's project as configured or looked up (`GitLabProjects`); rows queued before repos
+    /// were recorded carry the id they were made with.
+    private func projectID(repo: String, stored: Int) async -> Result<Int, GitLabLookupError> {
+        guard !repo.isEmpty else { return .success(stored) }
+        do {
+            return .success(try await projects.id(of: repo))
+        } catch {
+            return .failure(error)
+        }
+    }
+
     private func backoff(_ tries: Int) -> Int64 {
         min(Self.longestBackoff, Int64(1) << Int64(min(tries + 1, 16)))
     }
@@ -120,7 +141,12 @@ final class CommitStatusSender: Service, Sendable {
             "target_url": links.taskURL(send.task),
             "description": "Trestle task \(send.task.taskID), attempt \(send.attempt): \(send.state.rawValue)",
         ]
-        let answer = await request(.POST, "/projects/\(send.target.projectID)/statuses/\(send.target.sha.hex)", body,
+        let project: Int
+        switch await projectID(repo: send.target.repo, stored: send.target.projectID) {
+        case .success(let id): project = id
+        case .failure(let error): return (error.description, true)
+        }
+        let answer = await request(.POST, "/projects/\(project)/statuses/\(send.target.sha.hex)", body,
                                    what: "\(send.state.rawValue) of \(send.target.sha.short)")
         return (answer.error, answer.retry)
     }

@@ -9,7 +9,9 @@ import TrestleStore
 /// Processes committed webhook deliveries after their 2xx: decodes them, matches trigger rules,
 /// finds changed paths where a rule filters paths, and creates tasks. On start it first processes
 /// whatever a previous process committed and did not finish, so a delivery is never lost.
-/// It runs on a thread of lower priority than request handling (`BackgroundExecutor`).
+/// A try that fails for a passing reason (a fetch for changed paths, a store write) leaves the
+/// delivery pending, tried again as `DeliveryRetryPolicy` says, and failed for good only once its
+/// tries are spent. It runs on a thread of lower priority than request handling (`BackgroundExecutor`).
 final class WebhookProcessor: Service, Sendable {
     private let config: TrestleConfig
     private let store: any TaskStore
@@ -20,13 +22,19 @@ final class WebhookProcessor: Service, Sendable {
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
     private let pacing: ProcessorPacing
+    private let retry: DeliveryRetryPolicy
+    /// Retry times follow the wall clock, not the task clock (which tests may stop).
+    private let wallClock: @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    /// How often deliveries waiting for a retry are looked at.
+    static let retryPoll: Duration = .seconds(1)
     /// When ingest last committed a batch (each commit rings the doorbell).
     private let lastIngest = Mutex(ContinuousClock.now)
 
     init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
          now: @escaping @Sendable () -> Int64, pacing: ProcessorPacing = ProcessorPacing(),
-         tasksCreated: @escaping @Sendable () -> Void = {}) {
+         retry: DeliveryRetryPolicy = DeliveryRetryPolicy(), tasksCreated: @escaping @Sendable () -> Void = {}) {
         self.tasksCreated = tasksCreated
+        self.retry = retry
         self.pacing = pacing
         self.config = config
         self.store = store
@@ -46,6 +54,13 @@ final class WebhookProcessor: Service, Sendable {
         let ring = self.ring
         let background = BackgroundExecutor(name: "trestle.webhooks")
         defer { background.stop() }
+        let ticker = Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: Self.retryPoll)
+                ring.yield()
+            }
+        }
+        defer { ticker.cancel() }
         await withGracefulShutdownHandler {
             await withTaskExecutorPreference(background) {
                 await processPending()
@@ -58,13 +73,14 @@ final class WebhookProcessor: Service, Sendable {
         }
     }
 
-    /// Processes every pending delivery, oldest first, until none is left.
+    /// Processes every pending delivery that is due, oldest first, until none is left; stops early
+    /// when the store cannot record a try (the next tick tries again).
     func processPending() async {
         while true {
             let batch: [StoredDelivery]
             do {
                 // Small batches: completing them holds the store's one writer, which ingest shares.
-                batch = try await store.pendingDeliveries(limit: 16)
+                batch = try await store.pendingDeliveries(limit: 16, dueAt: wallClock())
             } catch {
                 logger.error("cannot read pending webhook deliveries", metadata: ["reason": "\(error)"])
                 return
@@ -72,11 +88,18 @@ final class WebhookProcessor: Service, Sendable {
             guard !batch.isEmpty else { return }
             let started = ContinuousClock.now
             var completions: [DeliveryCompletion] = []
+            var recorded = true
             for delivery in batch {
-                let (outcome, tasks) = await plan(delivery)
-                completions.append(DeliveryCompletion(id: delivery.id, outcome: outcome, tasks: tasks))
+                switch await plan(delivery) {
+                case .complete(let outcome, let tasks):
+                    completions.append(DeliveryCompletion(id: delivery.id, outcome: outcome, tasks: tasks))
+                case .tryAgain(let reason):
+                    recorded = await postpone(delivery, reason: reason) && recorded
+                }
             }
-            await complete(completions)
+            let byID = Dictionary(batch.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            recorded = await complete(completions, attempts: byID) && recorded
+            guard recorded else { return }
             let pause = pacing.pause(afterBatchThatTook: .now - started, sinceIngest: .now - lastIngest.withLock { $0 })
             if pause > .zero {
                 try? await Task.sleep(for: pause)
@@ -85,28 +108,58 @@ final class WebhookProcessor: Service, Sendable {
     }
 
     /// One transaction for the batch; if it fails, each delivery alone, so one broken delivery
-    /// is marked failed instead of stalling the inbox.
-    private func complete(_ completions: [DeliveryCompletion]) async {
+    /// does not hold the others back: a delivery whose completion fails is tried again later.
+    /// False when the store could not record something (nothing is lost: it stays pending).
+    private func complete(_ completions: [DeliveryCompletion], attempts: [Int64: StoredDelivery]) async -> Bool {
+        guard !completions.isEmpty else { return true }
         do {
             let outcomes = try await store.completeDeliveries(completions, at: now())
             for (completion, outcome) in zip(completions, outcomes) { log(completion.id, outcome) }
             if outcomes.contains(where: { !$0.tasks.isEmpty }) { tasksCreated() }
-            return
+            return true
         } catch {
             logger.warning("completing \(completions.count) deliveries at once failed; completing them one by one",
                            metadata: ["reason": "\(error)"])
         }
+        var recorded = true
         for completion in completions {
             do {
                 let outcome = try await store.completeDeliveries([completion], at: now())[0]
                 log(completion.id, outcome)
                 if !outcome.tasks.isEmpty { tasksCreated() }
             } catch {
-                logger.error("cannot record the outcome of webhook delivery \(completion.id)", metadata: ["reason": "\(error)"])
-                let failed = DeliveryCompletion(id: completion.id,
-                                                outcome: DeliveryOutcome(state: .failed, reason: "could not create its tasks: \(error)"),
-                                                tasks: [])
-                _ = try? await store.completeDeliveries([failed], at: now())
+                guard let delivery = attempts[completion.id] else { continue }
+                recorded = await postpone(delivery, reason: "could not create its tasks: \(error)") && recorded
+            }
+        }
+        return recorded
+    }
+
+    /// After a try that failed for a passing reason: pending again until the policy's next time,
+    /// or failed for good once the tries are spent. False when the store took neither.
+    private func postpone(_ delivery: StoredDelivery, reason: String) async -> Bool {
+        switch retry.decide(after: delivery.attempts, reason: reason, now: wallClock()) {
+        case .retry(let attempts):
+            logger.warning("webhook delivery not processed; trying again later", metadata: [
+                "delivery": "\(delivery.id)", "failures": "\(attempts.failures)", "next try": "\(attempts.nextTime)",
+                "reason": "\(reason)",
+            ])
+            do {
+                try await store.postponeDelivery(id: delivery.id, attempts: attempts)
+                return true
+            } catch {
+                logger.error("cannot record a failed try of webhook delivery \(delivery.id)", metadata: ["reason": "\(error)"])
+                return false
+            }
+        case .fail(let outcome):
+            do {
+                let recorded = try await store.completeDeliveries([DeliveryCompletion(id: delivery.id, outcome: outcome, tasks: [])],
+                                                                  at: now())[0]
+                log(delivery.id, recorded)
+                return true
+            } catch {
+                logger.error("cannot record the outcome of webhook delivery \(delivery.id)", metadata: ["reason": "\(error)"])
+                return false
             }
         }
     }
@@ -118,16 +171,22 @@ final class WebhookProcessor: Service, Sendable {
         ])
     }
 
-    /// The delivery's outcome and tasks; every refusal is an outcome with its reason.
-    private func plan(_ stored: StoredDelivery) async -> (DeliveryOutcome, [PlannedWebhookTask]) {
+    /// What one try of a delivery came to: its outcome and tasks (every refusal is an outcome with
+    /// its reason), or a failure that may pass, to try again.
+    enum Planned {
+        case complete(DeliveryOutcome, [PlannedWebhookTask])
+        case tryAgain(String)
+    }
+
+    private func plan(_ stored: StoredDelivery) async -> Planned {
         let delivery = stored.delivery
         let objectKind = delivery.eventHeader.isEmpty ? (try? GitLabRoutingScanner.scan(delivery.body).objectKind) : nil
         guard let event = GitLabEvents.event(header: delivery.eventHeader.isEmpty ? nil : delivery.eventHeader,
                                              objectKind: objectKind) else {
-            return (DeliveryOutcome(state: .ignored, reason: "ignored: Trestle does not act on '\(delivery.eventHeader)' events"), [])
+            return .complete(DeliveryOutcome(state: .ignored, reason: "ignored: Trestle does not act on '\(delivery.eventHeader)' events"), [])
         }
         guard config.workflows.contains(where: { $0.triggers.contains { $0.repo == delivery.repo && $0.events.contains(event) } }) else {
-            return (DeliveryOutcome(state: .ignored,
+            return .complete(DeliveryOutcome(state: .ignored,
                                     reason: "ignored: no trigger rule acts on \(event.rawValue) events of repo '\(delivery.repo)'"), [])
         }
         var facts: WebhookFacts
@@ -135,24 +194,26 @@ final class WebhookProcessor: Service, Sendable {
             facts = try GitLabEvents.facts(event: event, repo: delivery.repo, body: delivery.body)
         } catch {
             if event == .note {
-                return (DeliveryOutcome(state: .ignored, reason: "ignored: \(error)"), [])
+                return .complete(DeliveryOutcome(state: .ignored, reason: "ignored: \(error)"), [])
             }
-            return (DeliveryOutcome(state: .failed, reason: "bad payload: \(error)"), [])
+            return .complete(DeliveryOutcome(state: .failed, reason: "bad payload: \(error)"), [])
         }
         var decisions = TriggerMatcher.decide(facts, config: config)
         if TriggerMatcher.needsPaths(decisions) {
             do {
                 facts.changedPaths = try await changedPaths(facts)
+            } catch let error as MirrorUnavailable {
+                return .tryAgain("cannot find the changed paths for the rules' path filters: \(error.underlying)")
             } catch {
-                return (DeliveryOutcome(state: .failed, reason: "cannot find the changed paths for the rules' path filters: \(error)",
-                                        decisions: decisions), [])
+                return .complete(DeliveryOutcome(state: .failed, reason: "cannot find the changed paths for the rules' path filters: \(error)",
+                                                 decisions: decisions), [])
             }
             decisions = TriggerMatcher.decide(facts, config: config)
         }
         let matched = decisions.filter { $0.verdict == .matched }
         guard !matched.isEmpty else {
             let reasons = Set(decisions.map(\.reason)).sorted().joined(separator: "; ")
-            return (DeliveryOutcome(state: .ignored, reason: "ignored: \(reasons)", decisions: decisions), [])
+            return .complete(DeliveryOutcome(state: .ignored, reason: "ignored: \(reasons)", decisions: decisions), [])
         }
         let time = now()
         let tasks = matched.compactMap { decision -> PlannedWebhookTask? in
@@ -162,8 +223,9 @@ final class WebhookProcessor: Service, Sendable {
                                                         deliveryID: stored.id, time: time) else { return nil }
             var planned = PlannedWebhookTask(task: task, coalescingKey: event == .note ? nil : WebhookTaskPlanner.coalescingKey(facts),
                                              subject: facts.buildSubject, autoCancel: trigger.autoCancel)
-            if let gitlab = config.gitlab, let project = facts.projectID, let head = facts.headCommit {
-                planned.commitStatus = CommitStatusTarget(projectID: project, sha: head, ref: facts.ref,
+            // The project is the configured repo's, never the payload's (`GitLabProjects`).
+            if let gitlab = config.gitlab, let head = facts.headCommit {
+                planned.commitStatus = CommitStatusTarget(repo: delivery.repo, sha: head, ref: facts.ref,
                                                           mergeRequestIID: facts.mergeRequest?.iid,
                                                           notesMergeRequest: gitlab.mergeRequestNotes)
             }
@@ -173,7 +235,7 @@ final class WebhookProcessor: Service, Sendable {
         var seen = Set<String>()
         let unique = tasks.filter { seen.insert($0.task.workflow).inserted }
         let reason = matched.map { "\($0.workflow): \($0.reason)" }.joined(separator: "; ")
-        return (DeliveryOutcome(state: .created, reason: reason, decisions: decisions), unique)
+        return .complete(DeliveryOutcome(state: .created, reason: reason, decisions: decisions), unique)
     }
 
     /// From the payload when it lists every commit of a push; otherwise from a diff in the fetched mirror.
@@ -184,7 +246,11 @@ final class WebhookProcessor: Service, Sendable {
         guard let mirror = mirrors[facts.repo], let head = facts.headCommit else {
             throw WebhookPayloadError("repo '\(facts.repo)' has no mirror to diff in")
         }
-        try await mirror.sync()
+        do {
+            try await mirror.sync()
+        } catch {
+            throw MirrorUnavailable(underlying: error)
+        }
         let baseBranch: String? = facts.mergeRequest?.targetBranch
             ?? (facts.beforeCommit == nil ? facts.defaultBranch ?? "main" : nil)
         var baseTip: CommitID?
@@ -201,4 +267,10 @@ final class WebhookProcessor: Service, Sendable {
             return try handle.changedPaths(from: base, to: head).flatMap(\.touchedPaths)
         }
     }
+}
+
+/// A fetch that failed: the remote may be back later, so the delivery is tried again. A commit the
+/// fetched mirror lacks is the payload's fault, and fails the delivery at once.
+private struct MirrorUnavailable: Error {
+    var underlying: any Error
 }

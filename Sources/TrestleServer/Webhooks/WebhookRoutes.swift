@@ -18,12 +18,15 @@ struct WebhookRoutes: Sendable {
     let config: TrestleConfig
     let inbox: DeliveryInbox
     let store: any TaskStore
+    let projects: GitLabProjects
     let now: @Sendable () -> Int64
     /// SHA-256 of each repo's webhook secret, by repo name: compared in constant time.
     private let secretDigests: [String: [UInt8]]
 
-    init(config: TrestleConfig, inbox: DeliveryInbox, store: any TaskStore, now: @escaping @Sendable () -> Int64) {
+    init(config: TrestleConfig, inbox: DeliveryInbox, store: any TaskStore, projects: GitLabProjects,
+         now: @escaping @Sendable () -> Int64) {
         self.config = config
+        self.projects = projects
         self.inbox = inbox
         self.store = store
         self.now = now
@@ -64,6 +67,10 @@ struct WebhookRoutes: Sendable {
         guard let presented = headers.token,
               ConstantTime.equal(Array(SHA256.hash(data: Array(presented.utf8))), secret) else {
             throw APIError.webhookRejected(.unauthorized, "missing or wrong X-Gitlab-Token for repo '\(repo.name)'")
+        }
+        if let known = projects.known(repo.name), let projectID, projectID != known {
+            throw APIError.webhookRejected(.badRequest, "project.id \(projectID) is not repo '\(repo.name)''s GitLab project"
+                + " (\(known)); the hook belongs to another project: fix its URL or the repo's gitlab_project")
         }
         let eventHeader = headers.event ?? ""
         guard let event = GitLabEvents.event(header: eventHeader.isEmpty ? nil : eventHeader, objectKind: routing.objectKind) else {

@@ -39,6 +39,17 @@ struct DeliveryView: Encodable {
     var reason: String
     var tasks: [CreatedTaskRef]
     var decisions: [DecisionView]?
+    /// While pending after failed tries: how many, the last one's error, and when it is tried again.
+    var failed_tries: Int?
+    var last_error: String?
+    var next_try_time: Int64?
+
+    private mutating func show(_ attempts: DeliveryAttempts) {
+        guard attempts.failures > 0 else { return }
+        failed_tries = attempts.failures
+        last_error = attempts.lastError
+        next_try_time = attempts.nextTime
+    }
 
     init(_ summary: DeliverySummary) {
         id = summary.id
@@ -50,6 +61,7 @@ struct DeliveryView: Encodable {
         state = summary.outcome.state.rawValue
         reason = summary.outcome.reason
         tasks = summary.outcome.tasks
+        show(summary.attempts)
     }
 
     init(_ stored: StoredDelivery) {
@@ -64,5 +76,6 @@ struct DeliveryView: Encodable {
         decisions = stored.outcome.decisions.map {
             DecisionView(workflow: $0.workflow, trigger: $0.trigger, verdict: $0.verdict.rawValue, reason: $0.reason)
         }
+        show(stored.attempts)
     }
 }
