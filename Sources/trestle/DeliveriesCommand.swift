@@ -69,7 +69,9 @@ struct Explain: AsyncParsableCommand {
         guard let stored = found else {
             throw ValidationError("no webhook delivery \(delivery) in \(config.storage.sqlitePath); list them with `trestle deliveries`")
         }
-        print("delivery \(stored.id): \(stored.delivery.eventHeader) for repo '\(stored.delivery.repo)', key \(stored.delivery.dedupeKey)")
+        let sentKey = stored.delivery.headers.first { $0.key.lowercased() == "idempotency-key" }.map { " (Idempotency-Key \($0.value))" }
+        print("delivery \(stored.id): \(stored.delivery.eventHeader) for repo '\(stored.delivery.repo)', key \(stored.delivery.dedupeKey)"
+            + (sentKey ?? ""))
         print("received \(Deliveries.time(stored.delivery.receivedTime)); \(stored.outcome.state.rawValue): \(stored.outcome.reason)")
         for task in stored.outcome.tasks {
             print("  created task \(task.taskID) of workflow '\(task.workflow)'")

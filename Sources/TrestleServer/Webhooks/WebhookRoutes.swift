@@ -81,7 +81,7 @@ struct WebhookRoutes: Sendable {
         guard missing.isEmpty else {
             throw APIError.webhookRejected(.badRequest, "the \(event.rawValue) payload lacks \(missing.joined(separator: ", "))")
         }
-        let delivery = NewDelivery(dedupeKey: Self.dedupeKey(headers, body: body), eventHeader: eventHeader, repo: repo.name,
+        let delivery = NewDelivery(dedupeKey: Self.dedupeKey(headers, body: body, repo: repo.name), eventHeader: eventHeader, repo: repo.name,
                                    receivedTime: now(), headers: headers.kept, body: body)
         let receipt: DeliveryReceipt
         do {
@@ -125,18 +125,29 @@ struct WebhookRoutes: Sendable {
         }
     }
 
-    /// `Idempotency-Key` (GitLab re-sends with the same one); else the event UUID with the body's hash;
-    /// else the body's hash alone.
-    static func dedupeKey(_ headers: WebhookRequestHeaders, body: Data) -> String {
+    /// `Idempotency-Key` (GitLab re-sends with the same one); else the event UUID with the body;
+    /// else the body alone. Always a SHA-256 of all of it with the repo's name, so keys never collide
+    /// by a shared prefix, and one repo's deliveries (whose secret a caller may hold) can never
+    /// claim another repo's keys. The kind stays readable in front.
+    static func dedupeKey(_ headers: WebhookRequestHeaders, body: Data, repo: String) -> String {
+        var hasher = SHA256()
+        hasher.update(data: Array(repo.utf8))
+        hasher.update(data: [0])
+        let kind: String
         if let key = headers.idempotencyKey, !key.isEmpty {
-            return "key:" + key.prefix(200)
+            kind = "key"
+            hasher.update(data: Array(key.utf8))
+        } else if let uuid = headers.eventUUID, !uuid.isEmpty {
+            kind = "uuid"
+            hasher.update(data: Array(uuid.utf8))
+            hasher.update(data: [0])
+            hasher.update(data: body)
+        } else {
+            kind = "body"
+            hasher.update(data: body)
         }
         let hex = Array("0123456789abcdef".utf8)
-        let digest = String(decoding: SHA256.hash(data: body).flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
-        if let uuid = headers.eventUUID, !uuid.isEmpty {
-            return "uuid:\(uuid.prefix(200)):\(digest)"
-        }
-        return "body:\(digest)"
+        return kind + ":" + String(decoding: hasher.finalize().flatMap { [hex[Int($0 >> 4)], hex[Int($0 & 15)]] }, as: UTF8.self)
     }
 
     /// The hot path's answer, without an encoder: `{"delivery_id":N,"reason":…,"status":"accepted"}`.
