@@ -59,6 +59,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     }
     return Application(
         router: router,
+        server: .http1(configuration: .init(idleTimeout: .seconds(Int64(config.server.idleTimeout)))),
         configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trestle"),
         services: services,
         onServerRunning: { channel in
@@ -86,7 +87,8 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
                                           openPaths: [HealthRoute.path, OpenAPIRoute.path, WebhookRoutes.gitlabPath,
                                                       FlowRoutes.callbackPath, FlowSampleRoutes.startPath,
-                                                      FlowSampleRoutes.endPath]))
+                                                      FlowSampleRoutes.endPath],
+                                          openPrefixes: [WebhookRoutes.gitlabPath + "/"]))
     HealthRoute.register(on: router)
     OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
@@ -98,7 +100,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, projects: projects, now: now).register(on: router)
     FlowRoutes(store: store, config: config, scheduler: scheduler, results: flowResults, now: now).register(on: router)
-    FlowSampleRoutes(maxBodyBytes: config.server.maxBodyBytes).register(on: router)
+    FlowSampleRoutes(server: config.server).register(on: router)
     return router
 }
 

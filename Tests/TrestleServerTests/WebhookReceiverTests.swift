@@ -125,8 +125,8 @@ struct WebhookReceiverTests {
             let cases: [(TestResponse, HTTPResponse.Status, String)] = [
                 (try await Self.send(client, push, token: nil), .unauthorized, "missing or wrong X-Gitlab-Token"),
                 (try await Self.send(client, push, token: "wrong"), .unauthorized, "missing or wrong X-Gitlab-Token"),
-                (try await Self.send(client, push.replacingOccurrences(of: "demo/voting-app", with: "demo/other")), .notFound,
-                 "no configured repo has gitlab_project 'demo/other'"),
+                (try await Self.send(client, push.replacingOccurrences(of: "demo/voting-app", with: "demo/other")), .unauthorized,
+                 "unknown project, or missing or wrong X-Gitlab-Token"),
                 (try await Self.send(client, "{not json"), .badRequest, "not a JSON object"),
                 (try await Self.send(client, #"{"object_kind":"push","project":{"path_with_namespace":"demo/voting-app"}}"#),
                  .badRequest, "the push payload lacks ref, after"),

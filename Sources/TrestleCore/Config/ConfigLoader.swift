@@ -114,7 +114,7 @@ public enum ConfigLoader {
     }
 
     private static func readServer(_ cursor: YAMLCursor?) -> ServerConfig? {
-        guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes", "max_webhook_bytes"]) else { return nil }
+        guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes", "max_webhook_bytes", "body_timeout", "idle_timeout"]) else { return nil }
         var listen = ListenAddress(host: "127.0.0.1", port: 8080)
         if let value = map.value("listen"), let text = value.string() {
             if let parsed = ListenAddress(parsing: text) {
@@ -129,7 +129,10 @@ public enum ConfigLoader {
         }
         let maxBody = map.value("max_body_bytes")?.int(in: 1024...1_073_741_824) ?? defaultMaxBodyBytes
         let maxWebhook = map.value("max_webhook_bytes")?.int(in: 1024...1_073_741_824) ?? 10 << 20
-        return ServerConfig(listen: listen, externalURL: externalURL, maxBodyBytes: maxBody, maxWebhookBytes: maxWebhook)
+        var server = ServerConfig(listen: listen, externalURL: externalURL, maxBodyBytes: maxBody, maxWebhookBytes: maxWebhook)
+        server.bodyTimeout = map.value("body_timeout")?.int(in: 1...3_600) ?? server.bodyTimeout
+        server.idleTimeout = map.value("idle_timeout")?.int(in: 1...86_400) ?? server.idleTimeout
+        return server
     }
 
     private static func readStorage(_ cursor: YAMLCursor?, dataDir: String) -> StorageConfig {

@@ -91,6 +91,10 @@ public struct ServerConfig: Sendable {
     public var maxBodyBytes: Int
     /// The webhook receiver's limit: GitLab's merge request and push payloads run larger than API bodies.
     public var maxWebhookBytes: Int
+    /// Seconds a request's whole body may take to arrive, so slow clients cannot hold buffers.
+    public var bodyTimeout = 30
+    /// Seconds a connection may sit with nothing read before it is closed.
+    public var idleTimeout = 75
 
     public init(listen: ListenAddress, externalURL: String?, maxBodyBytes: Int, maxWebhookBytes: Int = 10 << 20) {
         self.listen = listen

@@ -12,6 +12,8 @@ enum APIError: Error {
     case paramIllegal(String)
     /// The route's limit in bytes and the config key that sets it.
     case bodyTooLarge((bytes: Int, key: String))
+    /// The body did not arrive within `server.body_timeout`.
+    case bodyTimeout(seconds: Int)
     case routeNotFound(String)
     /// A workflow or task a read names does not exist; the text names the input and what exists.
     case notFound(String)
@@ -30,6 +32,7 @@ enum APIError: Error {
         case .forbidden: .forbidden
         case .paramIllegal: .badRequest
         case .bodyTooLarge: .contentTooLarge
+        case .bodyTimeout: .requestTimeout
         case .routeNotFound, .notFound: .notFound
         case .operation(_, .taskNotFound), .operation(_, .workflowNotFound): .notFound
         case .operation(_, .illegalTransition): .conflict
@@ -49,6 +52,7 @@ enum APIError: Error {
         case .forbidden(let token, let scope): "token '\(token)' lacks the '\(scope.rawValue)' scope this request needs"
         case .paramIllegal(let reason): reason
         case .bodyTooLarge(let limit): "request body exceeds \(limit.key) (\(limit.bytes) bytes)"
+        case .bodyTimeout(let seconds): "the request body did not arrive within server.body_timeout (\(seconds) s); send it at once"
         case .routeNotFound(let path): "no route for \(path)"
         case .notFound(let reason): reason
         case .operation(_, let failure): failure.description
@@ -94,6 +98,7 @@ enum APIError: Error {
         case .forbidden: "permission denied!"
         case .badRequest: "param is illegal!"
         case .contentTooLarge: "request body too large!"
+        case .requestTimeout: "request timeout!"
         case .notFound: "not found!"
         default: "internal error!"
         }

@@ -9,9 +9,12 @@ struct AuthMiddleware: RouterMiddleware {
 
     let authenticator: TokenAuthenticator
     let openPaths: Set<String>
+    /// Routes under these prefixes check their own credentials (per-repo webhook URLs).
+    var openPrefixes: [String] = []
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        if openPaths.contains(request.uri.path) {
+        let path = request.uri.path
+        if openPaths.contains(path) || openPrefixes.contains(where: { path.hasPrefix($0) }) {
             return try await next(request, context)
         }
         guard let presented = Self.presentedToken(request), let token = authenticator.authenticate(presented) else {

@@ -43,6 +43,10 @@ struct ErrorMiddleware: RouterMiddleware {
         if case .internalFailure = error {
             return response
         }
+        if case .bodyTimeout = error {
+            // The rest of the body is not waited for: the connection goes.
+            response.headers[.connection] = "close"
+        }
         response.headers[HeaderName.reason] = Self.headerSafe(error.reason)
         return response
     }

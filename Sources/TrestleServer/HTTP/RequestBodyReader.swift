@@ -1,13 +1,28 @@
 import Foundation
 import Hummingbird
+import TrestleCore
 
-/// Reads request bodies no larger than the configured limit. Declared oversize bodies were
-/// already refused by `BodyLimitMiddleware`; a chunked one that runs past the limit throws,
-/// and `ErrorMiddleware` answers 413.
+/// Reads request bodies no larger than the route's limit, within `server.body_timeout`. Declared
+/// oversize bodies were already refused by `BodyLimitMiddleware`; a chunked one that runs past the
+/// limit throws, and `ErrorMiddleware` answers 413. A body still arriving at the deadline (a slow
+/// client holding a buffer and a task) answers 408 and closes the connection.
 enum RequestBodyReader {
-    static func collect(_ request: Request, limit: Int) async throws -> Data {
-        let buffer = try await request.body.collect(upTo: limit)
-        return Data(buffer.readableBytesView)
+    static func collect(_ request: Request, server: ServerConfig) async throws -> Data {
+        let limit = server.bodyLimit(forPath: request.uri.path).bytes
+        let seconds = server.bodyTimeout
+        let body = request.body
+        return try await withThrowingTaskGroup(of: Data?.self) { group in
+            group.addTask { Data(try await body.collect(upTo: limit).readableBytesView) }
+            group.addTask {
+                try await Task.sleep(for: .seconds(seconds))
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let data = first else {
+                throw APIError.bodyTimeout(seconds: seconds)
+            }
+            return data
+        }
     }
 
     /// A JSON decoding failure in words a caller can act on, naming the field.

@@ -16,7 +16,7 @@ struct AslanRoutes: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: TrestleRequestContext) async throws -> Response {
-        let body = try await RequestBodyReader.collect(request, limit: config.server.maxBodyBytes)
+        let body = try await RequestBodyReader.collect(request, server: config.server)
         let validated: ValidatedTaskRequest
         do {
             validated = try validate(body, projectName: projectName(request))

@@ -30,7 +30,7 @@ struct FlowRoutes: Sendable {
         let businessID = try Self.required("business_id", request, meaning: "the workflow's business id")
         let featureName = try Self.required("feature_name", request, meaning: "the workflow's service name")
         let alias = try Self.required("alias", request, meaning: "the workflow's alias, e.g. release")
-        let body = try await RequestBodyReader.collect(request, limit: config.server.maxBodyBytes)
+        let body = try await RequestBodyReader.collect(request, server: config.server)
         let yaml = String(decoding: body, as: UTF8.self)
         guard !yaml.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             throw APIError.flow(.invalid("the body must be the YAML descriptor of the workflow"))
@@ -54,7 +54,7 @@ struct FlowRoutes: Sendable {
         if let callback, case .failure(let refusal) = OutboundPolicy(patterns: config.flows.allowedURLs, ownOrigin: nil).check(callback) {
             throw APIError.flow(.invalid("callback: \(refusal.description)"))
         }
-        let body = try await RequestBodyReader.collect(request, limit: config.server.maxBodyBytes)
+        let body = try await RequestBodyReader.collect(request, server: config.server)
         let flowContext: JSONValue
         if body.allSatisfy({ [0x20, 0x0a, 0x0d, 0x09].contains($0) }) {
             flowContext = .emptyObject
@@ -94,7 +94,7 @@ struct FlowRoutes: Sendable {
     }
 
     private func report(_ request: Request, token: String?) async throws -> Response {
-        let body = try await RequestBodyReader.collect(request, limit: config.server.maxBodyBytes)
+        let body = try await RequestBodyReader.collect(request, server: config.server)
         guard let fields = JSONText.parse(body)?.objectValue else {
             throw APIError.flow(.invalid("the body must be a JSON object with result_type (SUCCESS or FAIL), passthrough and response"))
         }

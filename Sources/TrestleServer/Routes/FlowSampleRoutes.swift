@@ -9,7 +9,7 @@ struct FlowSampleRoutes: Sendable {
     static let startPath = "/flow/sample/start_node.json"
     static let endPath = "/flow/sample/end_node.json"
 
-    let maxBodyBytes: Int
+    let server: ServerConfig
 
     func register(on router: Router<TrestleRequestContext>) {
         router.post(RouterPath(String(Self.startPath.dropFirst()))) { request, _ in
@@ -21,7 +21,7 @@ struct FlowSampleRoutes: Sendable {
     }
 
     private func answer(_ request: Request, _ function: (JSONValue) -> Result<JSONValue, FlowFailure>) async throws -> Response {
-        let body = try await RequestBodyReader.collect(request, limit: maxBodyBytes)
+        let body = try await RequestBodyReader.collect(request, server: server)
         guard let input = JSONText.parse(body) else {
             throw APIError.flow(.invalid("the body must be JSON, as a function task's mapped input"))
         }

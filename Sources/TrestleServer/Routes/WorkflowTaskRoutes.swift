@@ -83,7 +83,7 @@ struct WorkflowTaskRoutes: Sendable {
     }
 
     @Sendable func create(_ request: Request, context: TrestleRequestContext) async throws -> Response {
-        let body = try await RequestBodyReader.collect(request, limit: config.server.maxBodyBytes)
+        let body = try await RequestBodyReader.collect(request, server: config.server)
         let parsed: CreateTaskRequest
         do {
             parsed = try JSONDecoder().decode(CreateTaskRequest.self, from: body)

@@ -39,35 +39,82 @@ struct WebhookRoutes: Sendable {
 
     func register(on router: Router<TrestleRequestContext>) {
         router.post("api/webhook/gitlab", use: receive)
+        router.post("api/webhook/gitlab/:repo", use: receiveForRepo)
         router.get("api/webhook/deliveries", use: list)
         router.get("api/webhook/deliveries/:id", use: explain)
     }
 
-    @Sendable func receive(_ request: Request, context: TrestleRequestContext) async throws -> Response {
-        let body = try await RequestBodyReader.collect(request, limit: config.server.maxWebhookBytes)
+    /// The one answer for an unknown project or repo, a repo without a secret and a missing or wrong
+    /// token, so that a caller without the secret learns nothing about which repos exist.
+    static let unauthenticated = "unknown project, or missing or wrong X-Gitlab-Token; give GitLab the repo's webhook_token"
+        + " as the hook's secret token"
+
+    /// The recommended URL, `/api/webhook/gitlab/<repo>`: the token is checked against the repo the
+    /// path names before a byte of the body is read, so an unauthenticated caller cannot make the
+    /// server buffer a body.
+    @Sendable func receiveForRepo(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let headers = WebhookRequestHeaders(request.headers)
-        let routing: GitLabRouting
-        do {
-            routing = try GitLabRoutingScanner.scan(body)
-        } catch {
-            throw APIError.webhookRejected(.badRequest, "the body is not a JSON object (\(error.reason))")
+        let name = context.parameters.get("repo") ?? ""
+        guard let repo = config.repo(named: name) else {
+            throw refused("no repo named '\(name.prefix(100))' is configured", context: context)
         }
+        try authenticate(headers, repo: repo, context: context)
+        let body = try await RequestBodyReader.collect(request, server: config.server)
+        let routing = try Self.routing(body)
+        let path = routing.project?.pathWithNamespace
+        if let path, config.repo(gitlabPath: path, id: nil)?.name != repo.name {
+            throw APIError.webhookRejected(.badRequest, "the payload's project '\(path.prefix(200))' is not repo '\(repo.name)''s"
+                + " gitlab_project; this URL takes the hooks of '\(repo.gitlabProject ?? repo.name)' only")
+        }
+        return try await accept(body, routing: routing, headers: headers, repo: repo)
+    }
+
+    /// The shared URL: the repo is found from the payload's project, so the body is read first.
+    @Sendable func receive(_ request: Request, context: TrestleRequestContext) async throws -> Response {
+        let body = try await RequestBodyReader.collect(request, server: config.server)
+        let headers = WebhookRequestHeaders(request.headers)
+        let routing = try Self.routing(body)
         let path = routing.project?.pathWithNamespace
         let projectID = routing.project?.id
         guard path != nil || projectID != nil else {
             throw APIError.webhookRejected(.badRequest, "project.path_with_namespace is missing: send a GitLab webhook payload")
         }
         guard let repo = config.repo(gitlabPath: path, id: projectID) else {
-            let named = path.map { "'\($0.prefix(200))'" } ?? "id \(projectID!)"
-            throw APIError.webhookRejected(.notFound, "no configured repo has gitlab_project \(named); add it under repos")
+            let named = path.map { "'\($0.prefix(200))'" } ?? "id \(projectID ?? 0)"
+            throw refused("no configured repo has gitlab_project \(named)", context: context)
         }
+        try authenticate(headers, repo: repo, context: context)
+        return try await accept(body, routing: routing, headers: headers, repo: repo)
+    }
+
+    private static func routing(_ body: Data) throws -> GitLabRouting {
+        do {
+            return try GitLabRoutingScanner.scan(body)
+        } catch {
+            throw APIError.webhookRejected(.badRequest, "the body is not a JSON object (\(error.reason))")
+        }
+    }
+
+    /// The token against the repo's secret, in constant time; every refusal answers the same.
+    private func authenticate(_ headers: WebhookRequestHeaders, repo: RepoConfig, context: TrestleRequestContext) throws {
         guard let secret = secretDigests[repo.name] else {
-            throw APIError.webhookRejected(.unauthorized, "repo '\(repo.name)' has no webhook_token configured; set one and give GitLab the same secret")
+            throw refused("repo '\(repo.name)' has no webhook_token configured", context: context)
         }
         guard let presented = headers.token,
               ConstantTime.equal(Array(SHA256.hash(data: Array(presented.utf8))), secret) else {
-            throw APIError.webhookRejected(.unauthorized, "missing or wrong X-Gitlab-Token for repo '\(repo.name)'")
+            throw refused("missing or wrong X-Gitlab-Token for repo '\(repo.name)'", context: context)
         }
+    }
+
+    /// The detail goes to the log for the admin; the caller gets `unauthenticated`.
+    private func refused(_ detail: String, context: TrestleRequestContext) -> APIError {
+        context.logger.info("webhook refused", metadata: ["reason": "\(detail)"])
+        return APIError.webhookRejected(.unauthorized, Self.unauthenticated)
+    }
+
+    /// An authenticated delivery: its event and fields checked, then committed before the 2xx.
+    private func accept(_ body: Data, routing: GitLabRouting, headers: WebhookRequestHeaders, repo: RepoConfig) async throws -> Response {
+        let projectID = routing.project?.id
         if let known = projects.known(repo.name), let projectID, projectID != known {
             throw APIError.webhookRejected(.badRequest, "project.id \(projectID) is not repo '\(repo.name)''s GitLab project"
                 + " (\(known)); the hook belongs to another project: fix its URL or the repo's gitlab_project")
