@@ -13,13 +13,15 @@ struct RefusedProgressWriteTests {
         try await TestServer.run(configFile: "executor.yaml", environment: control.environment) { client, dataDir in
             let task = try await ExecutorTests.create(client, target: "chatty")
             try await ExecutorTests.wait(client, task: task, for: ["running"])
-            // A second connection to the same file adds a trigger that aborts every write of job rows.
+            // A second connection to the same file adds triggers that abort every write of job rows.
             let saboteur = try DatabaseQueue(path: dataDir.appendingPathComponent("trestle.sqlite").path)
             try await saboteur.write { db in
-                try db.execute(sql: """
-                    CREATE TRIGGER refuse_job_rows BEFORE INSERT ON task_jobs
-                    BEGIN SELECT RAISE(ABORT, 'disk I/O error (the test refuses writes)'); END
-                    """)
+                for operation in ["INSERT", "UPDATE"] {
+                    try db.execute(sql: """
+                        CREATE TRIGGER refuse_job_\(operation.lowercased()) BEFORE \(operation) ON task_jobs
+                        BEGIN SELECT RAISE(ABORT, 'disk I/O error (the test refuses writes)'); END
+                        """)
+                }
             }
             try control.write("go", "")
             // Far longer than the job takes to end: its end cannot be written, and more than five
@@ -30,7 +32,10 @@ struct RefusedProgressWriteTests {
                 #expect(detail["status"] as? String == "running", "\(detail)")
                 try await Task.sleep(for: .milliseconds(200))
             }
-            try await saboteur.write { db in try db.execute(sql: "DROP TRIGGER refuse_job_rows") }
+            try await saboteur.write { db in
+                try db.execute(sql: "DROP TRIGGER refuse_job_insert")
+                try db.execute(sql: "DROP TRIGGER refuse_job_update")
+            }
             let accepted = ContinuousClock.now
             let ended = try await ExecutorTests.wait(client, task: task, seconds: 15)
             #expect(ended["status"] as? String == "passed", "\(ended)")
