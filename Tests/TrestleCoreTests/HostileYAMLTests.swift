@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TrestleCore
 
@@ -92,6 +93,17 @@ struct HostileYAMLTests {
         let targets = try #require(config.workflow(named: "w")).targets
         #expect(targets.map(\.repos) == [["app"], ["app"]])
         #expect(targets.map(\.timeout) == [600, 600])
+    }
+}
+
+@Suite("Hostile JSON5: aslan's create body")
+struct HostileJSON5Tests {
+    @Test func aKeyOfInvalidUTF8IsRefusedNotTrappedInFoundationsJSON5Scanner() throws {
+        // Found by the FuzzAslanCreate target: `{` and eight 0xFF bytes.
+        let body = try FixtureFile.data("json5-key-invalid-utf8.bin")
+        #expect(throws: DecodingError.self) { try AslanCreateRequest.decode(body) }
+        let valid = try AslanCreateRequest.decode(Data(#"{workflow_name: "w", targets: [],}"#.utf8))
+        #expect(valid.workflowName == "w")
     }
 }
 

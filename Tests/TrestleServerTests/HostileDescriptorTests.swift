@@ -43,4 +43,17 @@ struct HostileDescriptorTests {
             #expect(try over.object()["ret"] as? Bool == false)
         }
     }
+
+    @Test func anAslanCreateBodyOfInvalidUTF8IsA400AndTheServerStillAnswers() async throws {
+        try await TestServer.run(configFile: "seeds.yaml") { client in
+            let url = try #require(Bundle.module.url(forResource: "hostile/json5-key-invalid-utf8.bin", withExtension: nil,
+                                                     subdirectory: "Fixtures"))
+            let response = try await client.execute(uri: "/api/aslan/workflow/workflowtask", method: .post,
+                                                    headers: [.authorization: "Bearer \(TestServer.triggerToken)",
+                                                              .contentType: "application/json"],
+                                                    body: ByteBuffer(bytes: try Data(contentsOf: url)))
+            #expect(response.status == .badRequest, "\(response.text)")
+            #expect(try await client.call(.get, "/healthz", token: nil).status == .ok)
+        }
+    }
 }

@@ -108,7 +108,12 @@ public enum AslanCreateMapping {
 
 extension AslanCreateRequest {
     /// The body as seed 001 sends it: its own example has trailing commas, so it is read as JSON5.
+    /// Foundation's JSON5 scanner traps on a key that is not UTF-8 (`{` and eight 0xFF bytes kill
+    /// the process), so the bytes are checked first.
     public static func decode(_ body: Data) throws -> AslanCreateRequest {
+        guard String(validating: body, as: UTF8.self) != nil else {
+            throw DecodingError.dataCorrupted(DecodingError.Context(codingPath: [], debugDescription: "the body is not UTF-8 text"))
+        }
         let decoder = JSONDecoder()
         decoder.allowsJSON5 = true
         return try decoder.decode(AslanCreateRequest.self, from: body)
