@@ -2,8 +2,11 @@
 SHELL := /bin/bash
 CONFIG ?= samples/trestle.yaml
 SWIFT_BUILD_FLAGS ?=
+# Seconds of libFuzzer per target: `make fuzz` (after replaying Fuzz/Corpus and Fuzz/Regressions), and make test's smoke.
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 5
 
-.PHONY: all deps build release run test bench clean
+.PHONY: all deps build release run test fuzz bench clean
 
 all: build
 
@@ -25,6 +28,11 @@ test: deps
 	swift test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
 	# Every operation of /openapi.yaml against a live server: documented answers only, no 5xx.
 	scripts/schemathesis.sh
+	# Every fuzz target (Fuzz/) replays its corpus and regressions, then fuzzes briefly: any crash fails.
+	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
+
+fuzz: deps
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 bench:
 	@scripts/ensure-deps.sh bench
@@ -34,4 +42,4 @@ bench:
 	scripts/bench-executor.sh
 
 clean:
-	rm -rf .build .bench .bench-git .bench-exec
+	rm -rf .build .build-fuzz .bench .bench-git .bench-exec

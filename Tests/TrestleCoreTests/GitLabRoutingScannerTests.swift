@@ -134,3 +134,21 @@ struct GitLabRoutingScannerTests {
         }
     }
 }
+
+@Suite("Routing scanner: no reading that differs from the processor's")
+struct RoutingScannerDuplicateKeyTests {
+    @Test func aRoutingKeyGivenTwiceIsRefusedSoTheReceiverAndProcessorCannotDisagree() {
+        for body in [#"{"object_kind":"push","object_kind":"tag_push"}"#,
+                     #"{"project":{"id":1},"project":{"id":2}}"#,
+                     #"{"project":{"path_with_namespace":"a/b","path_with_namespace":"c/d"}}"#] {
+            do {
+                _ = try GitLabRoutingScanner.scan(Data(body.utf8))
+                Issue.record("accepted \(body)")
+            } catch {
+                #expect(error.reason.contains("the key appears twice"), "\(error)")
+            }
+        }
+        // Other keys may repeat, as JSON allows.
+        #expect((try? GitLabRoutingScanner.scan(Data(#"{"x":1,"x":2,"object_kind":"push"}"#.utf8)))?.objectKind == "push")
+    }
+}

@@ -102,8 +102,16 @@ struct HostileJSON5Tests {
         // Found by the FuzzAslanCreate target: `{` and eight 0xFF bytes.
         let body = try FixtureFile.data("json5-key-invalid-utf8.bin")
         #expect(throws: DecodingError.self) { try AslanCreateRequest.decode(body) }
-        let valid = try AslanCreateRequest.decode(Data(#"{workflow_name: "w", targets: [],}"#.utf8))
-        #expect(valid.workflowName == "w")
+        let valid = try AslanCreateRequest.decode(Data(#"{"workflow_name": "w,]}", "targets": [ ] , }"#.utf8))
+        #expect(valid.workflowName == "w,]}")
+        #expect(valid.targets?.isEmpty == true)
+    }
+
+    @Test func aHexLiteralInAWholeNumberFieldIsRefusedNotTrapped() throws {
+        // Found by the FuzzAslanCreate target: JSON5's `0x0x` in `pr` trapped Foundation's scanner.
+        let body = try FixtureFile.data("json5-hex-int-0x0x.json5")
+        #expect(throws: DecodingError.self) { try AslanCreateRequest.decode(body) }
+        #expect(throws: DecodingError.self) { try AslanCreateRequest.decode(Data(#"{"targets":[{"build":{"repos":[{"pr":0x0x}]}}]}"#.utf8)) }
     }
 }
 

@@ -26,7 +26,7 @@ public enum GitLabRoutingScanner {
 }
 
 /// Where a value sits, for the fields routing reads.
-private enum Slot {
+private enum Slot: Int {
     case root, objectKind, ref, after, project, projectID, projectPath, attributes, iid, lastCommit, lastCommitID, other
 
     func child(_ key: String) -> Slot {
@@ -96,6 +96,8 @@ private struct RoutingScanner {
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var routing = GitLabRouting()
+    /// Routing fields met so far (one bit per `Slot`): each path to one exists once in a document.
+    var seen = 0
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -221,6 +223,14 @@ private struct RoutingScanner {
             skipWhitespace()
             guard peek() == UInt8(ascii: "\"") else { throw invalid("expected a key in quotes") }
             let child = try key(in: slot)
+            if child != .other {
+                // `JSONDecoder` keeps a repeated key's first value and this scanner would keep the
+                // last: the receiver and the processor would read two different deliveries.
+                guard seen & (1 << child.rawValue) == 0 else {
+                    throw WebhookPayloadError("\(child.path): the key appears twice; send each key once")
+                }
+                seen |= 1 << child.rawValue
+            }
             try expect(UInt8(ascii: ":"), "':' after a key")
             try value(child, depth: depth + 1)
             skipWhitespace()
