@@ -19,9 +19,12 @@ public final class ExecutorLock: Sendable {
         close(descriptor)
     }
 
-    /// The lock file of the store at `storePath`.
+    /// The lock file of the store at `storePath`, by the file's real path, so that two spellings of
+    /// one database (a symbolic link, `..`) share one lock.
     public static func path(forStore storePath: String) -> String {
-        storePath + ".executor-lock"
+        guard let resolved = realpath(storePath, nil) else { return storePath + ".executor-lock" }
+        defer { free(resolved) }
+        return String(cString: resolved) + ".executor-lock"
     }
 
     /// Takes the lock, writing `holder` (host and pid) into the file for the next one to name; or

@@ -52,29 +52,30 @@ struct FunctionCall: Sendable {
         if let refusal = OutboundHTTP.check(url, policy: policy) {
             return .failure(FunctionCallError(refusal.description))
         }
-        let url = URLRedaction.redact(url)
+        // The request goes to `url` as checked; messages show it without credentials.
+        let shown = URLRedaction.redact(url)
         do {
             let request = try Self.request(url: url, input: input, callbackURL: callbackURL)
             let response = try await client.execute(request, timeout: .seconds(max(Int64(timeout.components.seconds), 1)))
             guard (200..<300).contains(Int(response.status.code)) else {
                 let moved = (300..<400).contains(Int(response.status.code)) ? " (redirects are not followed)" : ""
-                return .failure(FunctionCallError("the function at \(url) answered HTTP \(response.status.code)\(moved)"))
+                return .failure(FunctionCallError("the function at \(shown) answered HTTP \(response.status.code)\(moved)"))
             }
             let body: ByteBuffer
             do {
                 body = try await response.body.collect(upTo: Self.maxResponseBytes)
             } catch {
-                return .failure(FunctionCallError("the function at \(url) answered more than \(Self.maxResponseBytes) bytes"))
+                return .failure(FunctionCallError("the function at \(shown) answered more than \(Self.maxResponseBytes) bytes"))
             }
             guard body.readableBytes > 0 else { return .success(.emptyObject) }
             guard let json = JSONText.parse(Data(body.readableBytesView)) else {
-                return .failure(FunctionCallError("the function at \(url) answered with a body that is not JSON"))
+                return .failure(FunctionCallError("the function at \(shown) answered with a body that is not JSON"))
             }
             return .success(json)
         } catch let error as FunctionCallError {
             return .failure(error)
         } catch {
-            return .failure(FunctionCallError("calling the function at \(url) failed: \(error)"))
+            return .failure(FunctionCallError("calling the function at \(shown) failed: \(error)"))
         }
     }
 }

@@ -150,6 +150,8 @@ final class TaskRun: Sendable {
 
     /// Pauses between tries of a progress write that failed (a busy or full disk, a locked store).
     static let recordBackoff = RetryBackoff(first: .milliseconds(200), longest: .seconds(5))
+    /// Tries of a write while the executor shuts down (about 3 s).
+    static let shutdownRecordTries = 5
 
     /// False when the task is no longer this attempt running (cancelled or restarted meanwhile).
     /// Written from a task of its own, so that a cancelled run (user cancel, shutdown) still
@@ -173,6 +175,13 @@ final class TaskRun: Sendable {
                     return taken
                 } catch {
                     failures += 1
+                    // Shutting down, the row may stay `running`: the next executor fails it on
+                    // start (it holds the lock then), and the shutdown does not wait on a full disk.
+                    if self.stopReason.withLock({ $0 }) == .shutdown, failures >= Self.shutdownRecordTries {
+                        logger.error("cannot record task progress while shutting down; the next start fails the task", metadata: [
+                            "workflow": "\(task.summary.workflow)", "task": "\(task.summary.taskID)", "reason": "\(error)"])
+                        return false
+                    }
                     let pause = Self.recordBackoff.delay(afterFailures: failures)
                     logger.error("cannot record task progress; trying again", metadata: [
                         "workflow": "\(task.summary.workflow)", "task": "\(task.summary.taskID)",

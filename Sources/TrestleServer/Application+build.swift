@@ -36,7 +36,7 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
     let flowResults = FlowResults()
-    let projects = GitLabProjects(config: config)
+    let projects = GitLabProjects(config: config, logger: logger)
     let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                               flowResults: flowResults, callbackBase: { links.url })
     let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
@@ -52,7 +52,12 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
         scheduler,
         MirrorRefreshService(mirrors: mirrors, interval: config.mirrors.refreshInterval, logger: logger),
     ]
-    if let gitlab = config.gitlab {
+    if config.gitlab != nil {
+        services.append(projects)
+    }
+    // Statuses and notes are sent by the process that runs tasks (one per SQLite store, holding
+    // the executor lock), so an API-only process beside it never sends them a second time.
+    if let gitlab = config.gitlab, config.executor.concurrency > 0 {
         // Retry times follow the wall clock, not the task clock (which tests may stop).
         services.append(CommitStatusSender(gitlab: gitlab, projects: projects, store: store, links: links, logger: logger,
                                            now: { Int64(Date().timeIntervalSince1970) }))

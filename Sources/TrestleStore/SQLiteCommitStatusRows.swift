@@ -5,8 +5,9 @@ import TrestleCore
 /// tasks: a first-in-first-out queue per task, sent in order. Within an attempt a state is queued
 /// only above the highest one queued before, so a late `running` never follows `success`; a
 /// restart (a higher attempt) starts again from `pending`. Across tasks, GitLab keeps one status per
-/// commit and name (the workflow): once a newer task of the workflow has the same commit, an older
-/// task's statuses are superseded and never sent, so a late end cannot overwrite the newer one.
+/// commit, ref and name (the workflow): once a task of the workflow starts later for the same commit
+/// and ref (created or restarted later), an older one's unsent statuses are superseded and never
+/// sent, so a late end cannot overwrite the newer one's.
 enum SQLiteCommitStatusRows {
     static func start(_ target: CommitStatusTarget, pk: Int64, db: Database) throws {
         try db.execute(sql: """
@@ -77,16 +78,19 @@ enum SQLiteCommitStatusRows {
         }
     }
 
-    /// The oldest unsent status of each task whose retry time has come; statuses of tasks that a
-    /// newer task of the same workflow and commit superseded are marked so (done = 3) first.
+    /// The oldest unsent status of each task whose retry time has come. First, unsent statuses of
+    /// a task are marked superseded (done = 3) when another task of the same workflow, commit and
+    /// ref started later: its newest `pending` (queued at creation and at each restart) is newer.
     static func due(now: Int64, limit: Int, db: Database) throws -> [CommitStatusSend] {
         try db.cachedStatement(sql: """
             UPDATE gitlab_commit_statuses SET done = 3, last_error = 'superseded by a newer task of this workflow for the commit'
             WHERE done = 0 AND EXISTS (
                 SELECT 1 FROM gitlab_commit_targets g JOIN tasks t ON t.id = g.task_pk
-                JOIN gitlab_commit_targets n ON n.sha = g.sha AND n.repo = g.repo AND n.task_pk > g.task_pk
+                JOIN gitlab_commit_targets n ON n.sha = g.sha AND n.repo = g.repo AND n.ref = g.ref AND n.task_pk <> g.task_pk
                 JOIN tasks nt ON nt.id = n.task_pk AND nt.workflow = t.workflow
-                WHERE g.task_pk = gitlab_commit_statuses.task_pk)
+                WHERE g.task_pk = gitlab_commit_statuses.task_pk
+                  AND (SELECT max(id) FROM gitlab_commit_statuses p WHERE p.task_pk = n.task_pk AND p.state = 'pending')
+                    > (SELECT max(id) FROM gitlab_commit_statuses p WHERE p.task_pk = g.task_pk AND p.state = 'pending'))
             """).execute()
         return try Row.fetchAll(db.cachedStatement(sql: """
             SELECT s.id, s.attempt, s.state, s.tries, g.repo, g.project_id, g.sha, g.ref,

@@ -46,11 +46,13 @@ enum SQLiteDeliveryRows {
         }
     }
 
-    /// Keeps a delivery pending after a failed try, to be tried again at `attempts.nextTime`.
+    /// Keeps a delivery pending after a failed try, to be tried again at `attempts.nextTime`; only
+    /// if no other process recorded a try (or completed it) meanwhile: `failures` counts from the
+    /// try this one followed.
     static func postpone(id: Int64, attempts: DeliveryAttempts, db: Database) throws {
         try db.cachedStatement(sql: """
-            UPDATE webhook_pending SET failures = ?, last_error = ?, next_time = ? WHERE delivery_id = ?
-            """).execute(arguments: [attempts.failures, attempts.lastError, attempts.nextTime, id])
+            UPDATE webhook_pending SET failures = ?, last_error = ?, next_time = ? WHERE delivery_id = ? AND failures = ?
+            """).execute(arguments: [attempts.failures, attempts.lastError, attempts.nextTime, id, attempts.failures - 1])
     }
 
     private static func attempts(_ row: Row) -> DeliveryAttempts {
@@ -84,6 +86,12 @@ enum SQLiteDeliveryRows {
     /// records the delivery's final outcome, all in the caller's transaction.
     static func complete(id: Int64, outcome planned: DeliveryOutcome, tasks: [PlannedWebhookTask], at time: Int64,
                          db: Database) throws -> DeliveryOutcome {
+        // Taking the delivery off the pending queue is the claim: a process that processed it too
+        // (another process on the store polls the same queue) finds it gone and changes nothing.
+        try db.cachedStatement(sql: "DELETE FROM webhook_pending WHERE delivery_id = ?").execute(arguments: [id])
+        guard db.changesCount == 1 else {
+            return try load(id: id, db: db)?.outcome ?? planned
+        }
         var outcome = planned
         var notes: [String] = []
         for plan in tasks {
@@ -94,6 +102,14 @@ enum SQLiteDeliveryRows {
                 let deliveryID: Int64 = earlier["delivery_id"]
                 let taskID: Int64 = earlier["task_id"]
                 notes.append("workflow '\(plan.task.workflow)': same build as delivery \(deliveryID) (task \(taskID)); no new task")
+                continue
+            }
+            // A delivery tried again after a later one of the same branch or MR was built is older
+            // news: with auto_cancel its task would be cancelled at once, and it must not cancel the newer.
+            if plan.autoCancel, let newer = try Int64.fetchOne(db, sql: """
+                SELECT max(delivery_id) FROM webhook_subjects WHERE workflow = ? AND subject = ? AND delivery_id > ?
+                """, arguments: [plan.task.workflow, plan.subject, id]) {
+                notes.append("workflow '\(plan.task.workflow)': delivery \(newer) of \(plan.subject) is newer; no new task (auto_cancel)")
                 continue
             }
             let (pk, taskID) = try SQLiteTaskRows.insert(plan.task, db: db)
@@ -108,8 +124,8 @@ enum SQLiteDeliveryRows {
             if plan.autoCancel {
                 let older = try Row.fetchAll(db, sql: """
                     SELECT t.task_id FROM webhook_subjects s JOIN tasks t ON t.id = s.task_pk
-                    WHERE s.workflow = ? AND s.subject = ? AND t.status IN ('created', 'running')
-                    """, arguments: [plan.task.workflow, plan.subject])
+                    WHERE s.workflow = ? AND s.subject = ? AND s.delivery_id < ? AND t.status IN ('created', 'running')
+                    """, arguments: [plan.task.workflow, plan.subject, id])
                 for row in older {
                     let olderID: Int64 = row["task_id"]
                     _ = try SQLiteTaskRows.cancel(workflow: plan.task.workflow, taskID: olderID,
@@ -118,14 +134,15 @@ enum SQLiteDeliveryRows {
                     notes.append("workflow '\(plan.task.workflow)': cancelled older task \(olderID) of \(plan.subject) (auto_cancel)")
                 }
             }
-            try db.execute(sql: "INSERT INTO webhook_subjects (workflow, subject, task_pk) VALUES (?, ?, ?)",
-                           arguments: [plan.task.workflow, plan.subject, pk])
+            try db.execute(sql: "INSERT INTO webhook_subjects (workflow, subject, task_pk, delivery_id) VALUES (?, ?, ?, ?)",
+                           arguments: [plan.task.workflow, plan.subject, pk, id])
             outcome.tasks.append(CreatedTaskRef(workflow: plan.task.workflow, taskID: taskID))
         }
         if !tasks.isEmpty {
             if outcome.tasks.isEmpty {
                 outcome.state = .ignored
-                outcome.reason = "duplicate build: " + notes.joined(separator: "; ")
+                outcome.reason = (notes.allSatisfy { $0.contains("same build as") } ? "duplicate build: " : "no new task: ")
+                    + notes.joined(separator: "; ")
             } else if !notes.isEmpty {
                 outcome.reason += "; " + notes.joined(separator: "; ")
             }
@@ -133,7 +150,6 @@ enum SQLiteDeliveryRows {
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO webhook_outcomes (delivery_id, state, outcome, processed_time) VALUES (?, ?, ?, ?)
             """).execute(arguments: [id, outcome.state.rawValue, try StoreJSON.text(outcome), time])
-        try db.cachedStatement(sql: "DELETE FROM webhook_pending WHERE delivery_id = ?").execute(arguments: [id])
         return outcome
     }
 

@@ -215,6 +215,7 @@ enum SQLiteMigrations {
                 ALTER TABLE webhook_pending ADD COLUMN next_time INTEGER NOT NULL DEFAULT 0;
                 ALTER TABLE webhook_pending ADD COLUMN last_error TEXT;
                 ALTER TABLE gitlab_commit_targets ADD COLUMN repo TEXT NOT NULL DEFAULT '';
+                ALTER TABLE webhook_subjects ADD COLUMN delivery_id INTEGER NOT NULL DEFAULT 0;
                 CREATE INDEX gitlab_commit_targets_by_commit ON gitlab_commit_targets (sha, repo, task_pk);
                 """)
         }

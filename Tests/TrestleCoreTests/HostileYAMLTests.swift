@@ -30,6 +30,33 @@ struct HostileYAMLTests {
         #expect(reason.contains("more than 500000 values once its aliases (*name) are expanded"))
     }
 
+    @Test func oneLongValueAliasedEverywhereIsRefusedByItsExpandedBytes() throws {
+        let long = String(repeating: "x", count: 100_000)
+        var yaml = "p: &p \"$.context.\(long)\"\ntasks:\n"
+        for index in 0..<200 { yaml += "  - { name: t\(index), category: pass, inputMappings: [{ source: *p, target: *p }] }\n" }
+        let reason = try #require(Self.descriptorFailure(yaml))
+        #expect(reason.contains("more than 16777216 bytes once its aliases (*name) are expanded"), "\(reason.prefix(200))")
+    }
+
+    @Test func aliasesNestingDeeperThanTheLimitOnceExpandedAreRefused() throws {
+        // Each anchor is 40 deep; aliasing one inside another reaches 80.
+        let deep = String(repeating: "[", count: 40) + "x" + String(repeating: "]", count: 40)
+        let yaml = "a: &a \(deep)\nb: &b " + String(repeating: "[", count: 39) + "*a" + String(repeating: "]", count: 39)
+            + "\ntasks: [{ name: t, category: pass }]\n"
+        let reason = try #require(Self.descriptorFailure(yaml))
+        #expect(reason.contains("nested more than 64 deep once aliases (*name) are expanded"), "\(reason)")
+    }
+
+    @Test func aBase60IntegerStaysTextInsteadOfOverflowingInYams() throws {
+        // `1:0:0:…` is an integer in YAML 1.1; Yams multiplies it out with a trapping `*`.
+        let descriptor = try FlowDescriptorParser.parse(yaml: """
+            x: 1:0:0:0:0:0:0:0:0:0:0
+            version: 1:0:0:0:0:0:0:0:0:0:0
+            tasks: [{ name: t, category: pass }]
+            """, businessID: "biz", featureName: "feature")
+        #expect(descriptor.version == "1:0:0:0:0:0:0:0:0:0:0")
+    }
+
     @Test func aliasesWithinTheLimitStillWork() throws {
         let descriptor = try FlowDescriptorParser.parse(yaml: """
             shared: &pass pass

@@ -19,6 +19,20 @@ struct OutboundPolicyTests {
         #expect(!Self.allowed(policy, "https://functions.internal:8443/x"))
     }
 
+    @Test func aStarInTheHostNeverReachesIntoThePath() {
+        let policy = OutboundPolicy(patterns: ["https://*.functions.internal/*", "http://[fd00::1]:8000/*"], ownOrigin: nil)
+        #expect(Self.allowed(policy, "https://add.functions.internal/run"))
+        #expect(!Self.allowed(policy, "https://evil.example/.functions.internal/x"))
+        #expect(!Self.allowed(policy, "https://evil.example:443/.functions.internal/x"))
+        #expect(Self.allowed(policy, "http://[fd00::1]:8000/a"))
+        // Checked as written: the path's `@` is path, and the call goes to that host.
+        guard case .success(let target) = policy.check("http://[fd00::1]:8000/a@169.254.169.254/latest") else {
+            Issue.record("refused")
+            return
+        }
+        #expect(target.host == "fd00::1")
+    }
+
     @Test func theServersOwnSampleFunctionsAreAlwaysAllowedAndNothingElseOfIt() {
         let policy = OutboundPolicy(patterns: [], ownOrigin: "http://127.0.0.1:8080")
         #expect(Self.allowed(policy, "http://127.0.0.1:8080/flow/sample/start_node.json"))

@@ -57,3 +57,17 @@ struct ImageAnnouncementTests {
         #expect(try ImageAnnouncement.read(file).get()?.count == 4_096)
     }
 }
+
+@Suite("Executor lock: one per database file, however its path is spelled")
+struct ExecutorLockPathTests {
+    @Test func aSymlinkToTheSameDatabaseSharesItsLock() throws {
+        let directory = try ImageAnnouncementTests.Directory()
+        let database = directory.path + "/trestle.sqlite"
+        FileManager.default.createFile(atPath: database, contents: Data())
+        try FileManager.default.createSymbolicLink(atPath: directory.path + "/alias.sqlite", withDestinationPath: database)
+        let held = try ExecutorLock.acquire(storePath: database, holder: "pid 1 on test")
+        #expect(throws: RunnerError.self) { try ExecutorLock.acquire(storePath: directory.path + "/alias.sqlite", holder: "pid 2") }
+        #expect(throws: RunnerError.self) { try ExecutorLock.acquire(storePath: directory.path + "/./trestle.sqlite", holder: "pid 3") }
+        _ = held
+    }
+}

@@ -12,24 +12,34 @@ struct GitLabProjectTests {
             .replacingOccurrences(of: "\"id\": 15", with: "\"id\": \(projectID)")
     }
 
-    @Test func aPayloadNamingAnotherProjectIDGetsStatusesOnTheRepoProjectAndOnceKnownIsRefused() async throws {
+    @Test func aPayloadNamingAnotherProjectIDIsRefusedAndStatusesGoToTheRepoProject() async throws {
         let control = try ExecutorTests.Control()
         try control.write("script.sh", "echo ok\n")
         let head = try TestRemotes.shared.get().votingApp.revParse("main")
         let gitlab = GitLabStandIn()
         try await CommitStatusTests.run(gitlab, control: control) { client in
-            // The project id is not known yet: the delivery is taken, and its statuses go to the
-            // project GitLab names for the repo's gitlab_project (15), not to the payload's 999.
-            let first = try await WebhookReceiverTests.send(client, try Self.push(head: head, projectID: 999))
-            #expect(first.status == .ok)
-            try await CommitStatusTests.waitForStates(gitlab, count: 3)
-            #expect(gitlab.received.withLock { $0.map(\.project) } == ["15", "15", "15"])
-            #expect(gitlab.lookups.withLock { $0 } == ["demo/voting-app"], "looked up once, then kept")
-            // Now that it is known, a payload that disagrees is refused.
-            let second = try await WebhookReceiverTests.send(client, try Self.push(head: head, projectID: 999))
-            #expect(second.status == .badRequest)
-            let reason = try second.object()["reason"] as? String ?? ""
+            // Looked up once at start, by the repo's gitlab_project.
+            try await ExecutorTests.waitFor("the project id looked up at start") { gitlab.lookups.withLock { !$0.isEmpty } }
+            try await ExecutorTests.waitFor("the project id kept") {
+                // The lookup's answer is kept once the request has completed.
+                gitlab.lookups.withLock { $0 == ["demo/voting-app"] }
+            }
+            var refused = try await WebhookReceiverTests.send(client, try Self.push(head: head, projectID: 999))
+            let deadline = ContinuousClock.now + .seconds(10)
+            while refused.status == .ok, ContinuousClock.now < deadline {
+                // The answer may have been in flight when the push arrived: wait until it is kept.
+                try await Task.sleep(for: .milliseconds(50))
+                refused = try await WebhookReceiverTests.send(client, try Self.push(head: head, projectID: 999))
+            }
+            #expect(refused.status == .badRequest)
+            let reason = try refused.object()["reason"] as? String ?? ""
             #expect(reason.contains("project.id 999 is not repo 'voting-app''s GitLab project (15)"), "\(reason)")
+            try await WebhookReceiverTests.send(client, try Self.push(head: head, projectID: 15))
+            try await CommitStatusTests.waitForStates(gitlab, count: 3)
+            // Every status went to the repo's project (also any of a 999 push taken while the
+            // lookup's answer was on its way).
+            #expect(gitlab.received.withLock { $0.map(\.project) }.allSatisfy { $0 == "15" })
+            #expect(gitlab.lookups.withLock { $0 } == ["demo/voting-app"], "looked up once, then kept")
         }
     }
 

@@ -60,7 +60,7 @@ struct DeliveryStoreTests {
         let (store, cleanup) = try kind.open()
         defer { cleanup() }
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
-        let attempts = DeliveryAttempts(failures: 2, lastError: "fetch failed: connection refused", nextTime: 100)
+        let attempts = DeliveryAttempts(failures: 1, lastError: "fetch failed: connection refused", nextTime: 100)
         try await store.postponeDelivery(id: 1, attempts: attempts)
         #expect(try await store.pendingDeliveries(limit: 10, dueAt: 99).map(\.id) == [2])
         let due = try await store.pendingDeliveries(limit: 10, dueAt: 100)
@@ -92,6 +92,49 @@ struct DeliveryStoreTests {
         let due = try await store.dueCommitStatuses(now: 12, limit: 10)
         #expect(due.map(\.task.taskID) == [2])
         #expect(try await store.commitStatus(workflow: "wf", taskID: 1)?.lastError?.contains("superseded") == true)
+        // A task of the same commit on another ref (a tag) supersedes nothing: GitLab keys statuses by ref too.
+        _ = try await store.recordDeliveries([Self.delivery("c")])
+        var tag = planned()
+        tag.commitStatus?.ref = "v1.0"
+        _ = try await store.completeDeliveries([DeliveryCompletion(id: 3, outcome: created, tasks: [tag])], at: 13)
+        #expect(try await store.dueCommitStatuses(now: 13, limit: 10).map(\.task.taskID) == [2, 3])
+        try await store.close()
+    }
+
+    @Test("a delivery completed twice (two processes polling one store) creates its tasks once; a stale postpone is a no-op",
+          arguments: StoreKind.allCases)
+    func completionIsAClaim(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.recordDeliveries([Self.delivery("a")])
+        let created = DeliveryOutcome(state: .created, reason: "matched")
+        let first = try await store.completeDeliveries([DeliveryCompletion(id: 1, outcome: created, tasks: [Self.planned(commit: 1, key: nil)])], at: 10)
+        let second = try await store.completeDeliveries([DeliveryCompletion(id: 1, outcome: created, tasks: [Self.planned(commit: 1, key: nil)])], at: 11)
+        #expect(first[0].tasks == [CreatedTaskRef(workflow: "wf", taskID: 1)])
+        #expect(second[0] == first[0])
+        #expect(try await store.task(workflow: "wf", taskID: 2) == nil)
+        _ = try await store.recordDeliveries([Self.delivery("b")])
+        let attempts = DeliveryAttempts(failures: 1, lastError: "fetch failed", nextTime: 50)
+        try await store.postponeDelivery(id: 2, attempts: attempts)
+        try await store.postponeDelivery(id: 2, attempts: DeliveryAttempts(failures: 1, lastError: "other process", nextTime: 60))
+        #expect(try await store.delivery(id: 2)?.attempts == attempts)
+        try await store.close()
+    }
+
+    @Test("a delivery tried again after a newer one of its branch was built neither builds nor cancels the newer task",
+          arguments: StoreKind.allCases)
+    func aRetriedOlderDeliveryDoesNotCancelTheNewer(kind: StoreKind) async throws {
+        let (store, cleanup) = try kind.open()
+        defer { cleanup() }
+        _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
+        let created = DeliveryOutcome(state: .created, reason: "matched")
+        _ = try await store.completeDeliveries([DeliveryCompletion(id: 2, outcome: created,
+                                                                   tasks: [Self.planned(commit: 2, key: "k2", autoCancel: true)])], at: 10)
+        let older = try await store.completeDeliveries([DeliveryCompletion(id: 1, outcome: created,
+                                                                           tasks: [Self.planned(commit: 1, key: "k1", autoCancel: true)])], at: 11)
+        #expect(older[0].tasks.isEmpty)
+        #expect(older[0].reason.contains("delivery 2 of branch:main is newer"), "\(older[0].reason)")
+        #expect(try await store.task(workflow: "wf", taskID: 1)?.summary.status == .created)
         try await store.close()
     }
 }

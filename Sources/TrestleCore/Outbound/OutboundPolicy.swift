@@ -41,12 +41,28 @@ public struct OutboundPolicy: Sendable {
             return .failure(OutboundRefusal("\(target.normalized) is a link-local or cloud metadata address, which is never called"))
         }
         if let ownOrigin, target.origin == ownOrigin, Self.ownPaths.contains(target.path) { return .success(target) }
-        let candidates = [target.normalized, target.normalizedWithoutDefaultPort]
-        guard patterns.contains(where: { pattern in candidates.contains { Glob.matches(pattern, $0) } }) else {
+        guard patterns.contains(where: { Self.matches($0, target) }) else {
             return .failure(OutboundRefusal("\(target.normalized) matches no pattern of \(Self.setting); the admin may add"
                 + " one, e.g. \"\(target.scheme)://\(target.host)/*\""))
         }
         return .success(target)
+    }
+
+    /// A pattern's scheme, authority and path are matched apart, so a `*` in the host never
+    /// reaches into the path (`https://*.functions.internal/*` does not take
+    /// `https://evil.example/.functions.internal/x`). An authority without a port matches the
+    /// scheme's default port.
+    static func matches(_ pattern: String, _ target: Target) -> Bool {
+        guard let schemeEnd = pattern.range(of: "://") else { return false }
+        let scheme = pattern[..<schemeEnd.lowerBound].lowercased()
+        let rest = pattern[schemeEnd.upperBound...]
+        let slash = rest.firstIndex(of: "/") ?? rest.endIndex
+        let authority = rest[..<slash].lowercased()
+        let path = rest[slash...].isEmpty ? "/" : String(rest[slash...])
+        guard Glob.matches(scheme, target.scheme), Glob.matches(path, target.path) else { return false }
+        let isDefault = (target.scheme == "https" && target.port == 443) || (target.scheme == "http" && target.port == 80)
+        let candidates = ["\(target.hostPart):\(target.port)"] + (isDefault ? [target.hostPart] : [])
+        return candidates.contains { Glob.matches(authority, $0) }
     }
 
     static func parse(_ url: String) -> Target? {
@@ -90,14 +106,6 @@ public struct OutboundPolicy: Sendable {
             return withUnsafeBytes(of: v6) { isForbidden(address: Array($0)) }
         }
         return false
-    }
-}
-
-extension OutboundPolicy.Target {
-    /// `https://host/path` for port 443 (and http's 80), as admins write patterns.
-    var normalizedWithoutDefaultPort: String {
-        let isDefault = (scheme == "https" && port == 443) || (scheme == "http" && port == 80)
-        return isDefault ? "\(scheme)://\(hostPart)\(path)" : "\(scheme)://\(hostPart):\(port)\(path)"
     }
 }
 

@@ -47,7 +47,8 @@ public enum UntrustedYAML {
         return switch tag {
         case .null: NSNull()
         case .bool: Bool.construct(from: scalar).map { $0 as Any } ?? scalar.string
-        case .int: Int.construct(from: scalar).map { $0 as Any } ?? scalar.string
+        // YAML 1.1's base-60 integers (`1:0:0:…`) overflow with a trap in Yams' constructor.
+        case .int: scalar.string.contains(":") ? scalar.string : Int.construct(from: scalar).map { $0 as Any } ?? scalar.string
         case .float: Double.construct(from: scalar).map { $0 as Any } ?? scalar.string
         default: scalar.string
         }

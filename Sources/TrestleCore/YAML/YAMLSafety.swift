@@ -6,10 +6,14 @@ public struct YAMLLimits: Sendable, Equatable {
     public var maxDepth: Int
     /// Values after every alias is expanded: a ~1 KB "billion laughs" text names 10⁹ of them.
     public var maxNodes: Int
+    /// Bytes of text values after every alias is expanded: one long value, aliased in many
+    /// places, costs its length each time it is copied out.
+    public var maxBytes: Int
 
-    public init(maxDepth: Int = 64, maxNodes: Int = 500_000) {
+    public init(maxDepth: Int = 64, maxNodes: Int = 500_000, maxBytes: Int = 16 << 20) {
         self.maxDepth = maxDepth
         self.maxNodes = maxNodes
+        self.maxBytes = maxBytes
     }
 
     public static let standard = YAMLLimits()
@@ -61,12 +65,23 @@ private struct EventScan {
         var expectsKey = true
         var anchor: String?
         var totalAtStart: Int
+        var bytesAtStart: Int
+        /// The deepest nesting below this container, aliases expanded.
+        var childHeight = 0
+    }
+
+    /// What an alias of an anchor expands to.
+    struct Expansion {
+        var nodes: Int
+        var bytes: Int
+        var height: Int
     }
 
     let limits: YAMLLimits
     var open: [Container] = []
     var total = 0
-    var anchorSizes: [String: Int] = [:]
+    var bytes = 0
+    var anchors: [String: Expansion] = [:]
 
     init(limits: YAMLLimits) {
         self.limits = limits
@@ -77,16 +92,25 @@ private struct EventScan {
         switch event.type {
         case YAML_SCALAR_EVENT:
             if let problem = placeNode(line: line, isContainer: false, isAlias: false) { return problem }
+            let length = Int(event.data.scalar.length)
             total += 1
-            if let anchor = text(event.data.scalar.anchor) { anchorSizes[anchor] = 1 }
+            bytes += length
+            if let anchor = text(event.data.scalar.anchor) { anchors[anchor] = Expansion(nodes: 1, bytes: length, height: 0) }
         case YAML_ALIAS_EVENT:
             if let problem = placeNode(line: line, isContainer: false, isAlias: true) { return problem }
-            total += text(event.data.alias.anchor).flatMap { anchorSizes[$0] } ?? 1
+            let expansion = text(event.data.alias.anchor).flatMap { anchors[$0] } ?? Expansion(nodes: 1, bytes: 0, height: 0)
+            total += expansion.nodes
+            bytes += expansion.bytes
+            if let last = open.indices.last { open[last].childHeight = max(open[last].childHeight, expansion.height) }
+            if open.count + expansion.height > limits.maxDepth {
+                return YAMLSafetyError(line: line, reason: "lists and mappings are nested more than \(limits.maxDepth) deep once"
+                    + " aliases (*name) are expanded; flatten the document")
+            }
         case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
             let isMapping = event.type == YAML_MAPPING_START_EVENT
             if let problem = placeNode(line: line, isContainer: true, isAlias: false) { return problem }
             let anchor = isMapping ? text(event.data.mapping_start.anchor) : text(event.data.sequence_start.anchor)
-            open.append(Container(isMapping: isMapping, anchor: anchor, totalAtStart: total))
+            open.append(Container(isMapping: isMapping, anchor: anchor, totalAtStart: total, bytesAtStart: bytes))
             total += 1
             if open.count > limits.maxDepth {
                 return YAMLSafetyError(line: line, reason: "lists and mappings are nested more than \(limits.maxDepth) deep;"
@@ -94,12 +118,20 @@ private struct EventScan {
             }
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let closed = open.popLast() else { return nil }
-            if let anchor = closed.anchor { anchorSizes[anchor] = total - closed.totalAtStart }
+            let height = closed.childHeight + 1
+            if let last = open.indices.last { open[last].childHeight = max(open[last].childHeight, height) }
+            if let anchor = closed.anchor {
+                anchors[anchor] = Expansion(nodes: total - closed.totalAtStart, bytes: bytes - closed.bytesAtStart, height: height)
+            }
         default:
             return nil
         }
         guard total <= limits.maxNodes else {
             return YAMLSafetyError(line: line, reason: "the document holds more than \(limits.maxNodes) values once its"
+                + " aliases (*name) are expanded; write it with fewer or smaller aliases")
+        }
+        guard bytes <= limits.maxBytes else {
+            return YAMLSafetyError(line: line, reason: "the document's values come to more than \(limits.maxBytes) bytes once its"
                 + " aliases (*name) are expanded; write it with fewer or smaller aliases")
         }
         return nil

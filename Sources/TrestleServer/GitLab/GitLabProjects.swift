@@ -1,6 +1,8 @@
 import AsyncHTTPClient
 import Foundation
+import Logging
 import NIOCore
+import ServiceLifecycle
 import Synchronization
 import TrestleCore
 import TrestleRunner
@@ -11,17 +13,49 @@ import TrestleRunner
 /// It comes from the config (`gitlab_project_id`, or a numeric `gitlab_project`) or is looked up
 /// once by path through GitLab's API and kept; never from a payload, which anyone holding one repo's
 /// webhook secret can write, so that a delivery cannot make Trestle post with its own token to
-/// another project.
-final class GitLabProjects: Sendable {
+/// another project. As a service it looks every repo's id up at start (retrying while GitLab
+/// cannot answer), so the receiver knows them, and refuses a disagreeing `project.id`, early.
+final class GitLabProjects: Service, Sendable {
     private let gitlab: GitLabConfig?
     private let repos: [String: RepoConfig]
     private let found: Mutex<[String: Int]>
+    private let logger: Logger?
 
-    init(config: TrestleConfig) {
+    init(config: TrestleConfig, logger: Logger? = nil) {
+        self.logger = logger
         gitlab = config.gitlab
         repos = Dictionary(config.repos.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
         found = Mutex(Dictionary(config.repos.compactMap { repo in repo.knownGitLabProjectID.map { (repo.name, $0) } },
                                  uniquingKeysWith: { first, _ in first }))
+    }
+
+    /// Looks ids up until every repo's is known, then waits for shutdown (a service that returns
+    /// would end the whole application).
+    func run() async throws {
+        guard gitlab != nil else {
+            try? await gracefulShutdown()
+            return
+        }
+        let backoff = RetryBackoff(first: .seconds(2), longest: .seconds(300))
+        try? await cancelWhenGracefulShutdown {
+            var failures = 0
+            while true {
+                var unknown = 0
+                // Only repos that take webhooks get statuses.
+                for repo in self.repos.values.filter({ $0.webhookToken != nil }).map(\.name).sorted() where self.known(repo) == nil {
+                    do {
+                        _ = try await self.id(of: repo)
+                    } catch {
+                        unknown += 1
+                        self.logger?.warning("GitLab project id not known yet", metadata: ["repo": "\(repo)", "reason": "\(error)"])
+                    }
+                }
+                guard unknown > 0 else { break }
+                failures += 1
+                try await Task.sleep(for: backoff.delay(afterFailures: failures))
+            }
+        }
+        try? await gracefulShutdown()
     }
 
     /// The id when the config gave it or it was looked up before; no call to GitLab.
