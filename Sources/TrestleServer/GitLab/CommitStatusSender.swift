@@ -21,7 +21,8 @@ import TrestleStore
 final class CommitStatusSender: Service, Sendable {
     static let poll: Duration = .seconds(1)
     static let batch = 50
-    static let longestBackoff: Int64 = 300
+    /// 2 s, doubling, at most 5 minutes apart.
+    static let backoff = RetryBackoff(first: .seconds(2), longest: .seconds(300))
     static let requestTimeout: TimeAmount = .seconds(20)
 
     private let gitlab: GitLabConfig
@@ -131,7 +132,7 @@ final class CommitStatusSender: Service, Sendable {
     }
 
     private func backoff(_ tries: Int) -> Int64 {
-        min(Self.longestBackoff, Int64(1) << Int64(min(tries + 1, 16)))
+        Self.backoff.delay(afterFailures: tries + 1).components.seconds
     }
 
     /// nil when GitLab took it; else why not, and whether trying again may help.
