@@ -10,6 +10,9 @@ pkg-config --exists libgit2 2>/dev/null || missing+=(libgit2-dev)
 pkg-config --exists sqlite3 2>/dev/null || missing+=(libsqlite3-dev)
 command -v git >/dev/null 2>&1 || missing+=(git)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# Jobs run in a bubblewrap sandbox (executor.isolation: bwrap, the default); prlimit (util-linux) sets their limits.
+command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
+command -v prlimit >/dev/null 2>&1 || missing+=(util-linux)
 # schemathesis (make test's API check) comes from PyPI through pip.
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ "${1:-}" = "bench" ]; then

@@ -34,7 +34,15 @@ final class CappedLogWriter {
         self.cap = cap
     }
 
+    /// The last `tailBytes` of the output, kept whether or not the cap dropped them.
+    private var tailBuffer: [UInt8] = []
+    private let tailBytes = 4_096
+
+    var tail: String { String(decoding: tailBuffer, as: UTF8.self) }
+
     func append(_ bytes: UnsafeRawBufferPointer) {
+        tailBuffer.append(contentsOf: bytes.suffix(tailBytes))
+        if tailBuffer.count > tailBytes { tailBuffer.removeFirst(tailBuffer.count - tailBytes) }
         let room = failure == nil ? max(0, cap - written) : 0
         let kept = min(room, bytes.count)
         if kept > 0 {

@@ -19,6 +19,9 @@ struct ProcessJobExecutor: JobExecutor {
     func run(stage: Int, job index: Int, stages: [StageRecord], taskDeadline: ContinuousClock.Instant) async -> JobOutcome {
         let job = stages[stage].jobs[index]
         let target = workflow.targets.first { $0.name == job.target }
+        if job.kind == .deploy, let refusal = JobTrust.deployRefusal(origin: task.origin, target: target) {
+            return JobOutcome(status: .passed, error: refusal)
+        }
         let workspace: String
         let logPath: String
         do {
@@ -35,12 +38,14 @@ struct ProcessJobExecutor: JobExecutor {
         var image: String?
         var imageFile: String?
         var shellJob: ShellJobConfig?
+        var repos: [String] = []
         switch job.kind {
         case .build:
             command = target?.build
             guard let arguments = task.arguments.targets.first(where: { $0.name == job.target }) else {
                 return JobOutcome(status: .failed, error: "target '\(job.target)' is not in the task's arguments")
             }
+            repos = arguments.build.repos.map(\.repoName)
             do {
                 workingDirectory = try await context.workspaces.checkOut(arguments, into: workspace, mirrors: context.mirrors)
                     ?? workspace
@@ -61,10 +66,11 @@ struct ProcessJobExecutor: JobExecutor {
             }
             // Every repo the task builds, each once, for tests and checks across them.
             var seen = Set<String>()
-            let repos = task.arguments.targets.flatMap(\.build.repos).filter { seen.insert($0.repoName).inserted }
+            let built = task.arguments.targets.flatMap(\.build.repos).filter { seen.insert($0.repoName).inserted }
+            repos = built.map(\.repoName)
             do {
                 workingDirectory = try await context.workspaces.checkOut(
-                    TargetArguments(name: job.name, serviceType: .k8s, build: BuildArguments(repos: repos)),
+                    TargetArguments(name: job.name, serviceType: .k8s, build: BuildArguments(repos: built)),
                     into: workspace, mirrors: context.mirrors) ?? workspace
             } catch {
                 return JobOutcome(status: .failed, error: "cannot check out the sources: \(error)")
@@ -76,14 +82,36 @@ struct ProcessJobExecutor: JobExecutor {
             }
             return JobOutcome(status: .passed, error: "no \(job.kind.rawValue) command is configured for target '\(job.target)'; nothing to run")
         }
+        do {
+            try context.workspaces.handOver(workspace, to: context.isolation.runAs)
+        } catch {
+            return JobOutcome(status: .failed, error: "cannot prepare the job: \(error)")
+        }
         let timeoutSeconds = shellJob?.timeout ?? target?.timeout ?? workflow.timeout
         let jobTimeout = Duration.seconds(timeoutSeconds)
         let jobDeadline = min(ContinuousClock.now + jobTimeout, taskDeadline)
-        let environment = JobEnvironment.variables(task: task, job: job, stage: stages[stage].name,
+        var environment = JobEnvironment.variables(task: task, job: job, stage: stages[stage].name,
                                                    serviceType: target?.serviceType, workspace: workspace, image: image,
                                                    imageFile: imageFile, server: context.serverEnvironment)
-        var outcome = await finish(job: job, command: command, environment: environment, workingDirectory: workingDirectory,
-                                   logPath: logPath, deadline: jobDeadline, taskDeadline: taskDeadline,
+        if context.isolation.isolation == .bwrap {
+            // The sandbox's own /tmp; the server's home is not in it.
+            environment["HOME"] = "/tmp"
+            environment["TMPDIR"] = "/tmp"
+        }
+        let secrets = JobTrust.secrets(workflow.secrets, for: task.origin)
+        environment.merge(secrets) { _, secret in secret }
+        let limits = JobLimits.effective(job: shellJob?.limits ?? target?.limits, workflow: workflow.limits,
+                                         executor: context.config.executor.limits)
+        let sandboxJob = Sandbox.Job(
+            layout: SandboxLayout(root: "/", entries: []), workspace: workspace, workingDirectory: workingDirectory,
+            mirrorObjects: repos.compactMap { context.mirrors[$0].map { $0.path + "/objects" } },
+            network: shellJob?.network ?? target?.network ?? true, limits: limits, command: command)
+        let started = context.isolation.command(sandboxJob, rootfs: job.kind == .shell ? nil : target?.rootfs)
+        let process = JobCommand(process: started.process, environment: environment, runAs: started.runAs,
+                                 masked: workflow.secrets.map(\.value.value), workingDirectory: started.workingDirectory,
+                                 logPath: logPath, maxLogBytes: context.config.executor.maxLogBytes, deadline: jobDeadline,
+                                 killGrace: .seconds(context.config.executor.killGrace))
+        var outcome = await finish(job: job, process: process, limits: limits, taskDeadline: taskDeadline,
                                    workflow: workflow, timeoutSeconds: timeoutSeconds)
         guard job.kind == .build else {
             outcome.image = image
@@ -98,20 +126,21 @@ struct ProcessJobExecutor: JobExecutor {
         return outcome
     }
 
-    private func finish(job: JobRecord, command: String, environment: [String: String], workingDirectory: String,
-                        logPath: String, deadline jobDeadline: ContinuousClock.Instant, taskDeadline: ContinuousClock.Instant,
+    private func finish(job: JobRecord, process: JobCommand, limits: JobLimits, taskDeadline: ContinuousClock.Instant,
                         workflow: WorkflowConfig, timeoutSeconds: Int) async -> JobOutcome {
-        let end = await JobProcess.run(JobCommand(
-            command: command, environment: environment, workingDirectory: workingDirectory, logPath: logPath,
-            maxLogBytes: context.config.executor.maxLogBytes, deadline: jobDeadline,
-            killGrace: .seconds(context.config.executor.killGrace)))
+        let (end, tail) = await JobProcess.run(process)
         switch end {
         case .exited(0):
             return JobOutcome(status: .passed)
         case .exited(let code):
-            return JobOutcome(status: .failed, error: "the \(job.kind.rawValue) command exited with status \(code)")
+            // The sandbox reports a command killed by signal N as status 128 + N.
+            let signal = code > 128 && code < 160 ? code - 128 : nil
+            let said = signal.map { "was killed by signal \($0)" } ?? "exited with status \(code)"
+            let limit = LimitDiagnosis.limitHit(signal: signal, output: tail, limits: limits).map { "; it hit \($0)" } ?? ""
+            return JobOutcome(status: .failed, error: "the \(job.kind.rawValue) command \(said)\(limit)")
         case .signaled(let signal):
-            return JobOutcome(status: .failed, error: "the \(job.kind.rawValue) command was killed by signal \(signal)")
+            let limit = LimitDiagnosis.limitHit(signal: signal, output: tail, limits: limits).map { "; it hit \($0)" } ?? ""
+            return JobOutcome(status: .failed, error: "the \(job.kind.rawValue) command was killed by signal \(signal)\(limit)")
         case .timedOut:
             let reason = ContinuousClock.now >= taskDeadline
                 ? "the task ran out of time (workflow timeout \(workflow.timeout) s)"

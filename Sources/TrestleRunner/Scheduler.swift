@@ -35,11 +35,12 @@ public final class Scheduler: Service, Sendable {
 
     public init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
                 now: @escaping @Sendable () -> Int64, serverEnvironment: [String: String] = ProcessInfo.processInfo.environment,
-                flowResults: FlowResults = FlowResults(), callbackBase: @escaping @Sendable () -> String = { "" }) throws(RunnerError) {
+                flowResults: FlowResults = FlowResults(), callbackBase: @escaping @Sendable () -> String = { "" },
+                isolation: JobIsolationSetup = .unsandboxed()) throws(RunnerError) {
         context = TaskRun.Context(config: config, store: store, mirrors: mirrors,
                                   workspaces: Workspaces(dataDir: config.dataDir), logs: JobLogs(dataDir: config.dataDir),
                                   logger: logger, now: now, serverEnvironment: serverEnvironment,
-                                  flowResults: flowResults, callbackBase: callbackBase)
+                                  flowResults: flowResults, callbackBase: callbackBase, isolation: isolation)
         limits = RunLimits(config)
         runner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
         lock = limits.total > 0 ? try ExecutorLock.acquire(storePath: config.storage.sqlitePath, holder: "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)") : nil

@@ -29,6 +29,8 @@ final class TaskRun: Sendable {
         var flowResults: FlowResults
         /// The server's base URL, for the callback URLs of async flow tasks.
         var callbackBase: @Sendable () -> String
+        /// How job processes are isolated and limited.
+        var isolation: JobIsolationSetup
     }
 
     let task: TaskRecord

@@ -23,6 +23,22 @@ public struct Workspaces: Sendable {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
+    /// Gives a workspace, and all that was checked out into it, to the user jobs run as.
+    func handOver(_ path: String, to runAs: RunAs?) throws {
+        guard let runAs else { return }
+        try Self.changeOwner(path, runAs)
+        guard let walker = FileManager.default.enumerator(atPath: path) else { return }
+        while let relative = walker.nextObject() as? String {
+            try Self.changeOwner(path + "/" + relative, runAs)
+        }
+    }
+
+    private static func changeOwner(_ path: String, _ runAs: RunAs) throws {
+        guard lchown(path, runAs.uid, runAs.gid) == 0 else {
+            throw RunnerError("cannot give \(path) to uid \(runAs.uid): \(String(cString: strerror(errno)))")
+        }
+    }
+
     func remove(_ path: String) {
         try? FileManager.default.removeItem(atPath: path)
     }

@@ -14,10 +14,13 @@ public struct ServeOptions: Sendable {
     /// Called with the bound port once the server listens (port 0 picks one).
     public var onListening: @Sendable (Int) async -> Void
     public var now: @Sendable () -> Int64
+    /// The config file's path, kept out of job sandboxes wherever it lies.
+    public var configFile: String?
 
     public init(listen: ListenAddress? = nil, dataDir: String? = nil,
                 onListening: @escaping @Sendable (Int) async -> Void = { _ in },
-                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) {
+                now: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }, configFile: String? = nil) {
+        self.configFile = configFile
         self.listen = listen
         self.dataDir = dataDir
         self.onListening = onListening
@@ -37,8 +40,12 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     let mirrors = MirrorSet(config: config)
     let flowResults = FlowResults()
     let projects = GitLabProjects(config: config, logger: logger)
+    // Only a process that runs jobs needs their sandbox; it refuses to start without a working one.
+    let isolation = config.executor.concurrency > 0
+        ? try await JobIsolationSetup.prepare(config: config, configFile: options.configFile, logger: logger)
+        : JobIsolationSetup.unsandboxed()
     let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
-                              flowResults: flowResults, callbackBase: { links.url })
+                              flowResults: flowResults, callbackBase: { links.url }, isolation: isolation)
     let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                                      tasksCreated: { scheduler.wake() })
     let inbox = DeliveryInbox(store: store, committed: { processor.notify() })

@@ -219,6 +219,10 @@ enum SQLiteMigrations {
                 CREATE INDEX gitlab_commit_targets_by_commit ON gitlab_commit_targets (sha, repo, task_pk);
                 """)
         }
+        migrator.registerMigration("v9: where a task's code comes from") { db in
+            // NULL for tasks made before: their origin is read from their arguments, as an API task's.
+            try db.execute(sql: "ALTER TABLE tasks ADD COLUMN origin TEXT")
+        }
         return migrator
     }
 }

@@ -13,10 +13,11 @@ enum SQLiteTaskRows {
             """, arguments: [task.workflow])!
         try db.cachedStatement(sql: """
             INSERT INTO tasks (workflow, task_id, project, env, status, attempt, trigger_kind, triggered_by,
-                               arguments, create_time)
-            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?)
+                               arguments, create_time, origin)
+            VALUES (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?)
             """).execute(arguments: [task.workflow, taskID, task.project, task.env, TaskStatus.created.rawValue,
-                                     task.trigger.kind.rawValue, task.trigger.by, try StoreJSON.text(task.arguments), task.createTime])
+                                     task.trigger.kind.rawValue, task.trigger.by, try StoreJSON.text(task.arguments), task.createTime,
+                                     try StoreJSON.text(task.origin)])
         let pk = db.lastInsertedRowID
         for commit in task.arguments.commitIDs {
             try db.cachedStatement(sql: "INSERT INTO task_commits (commit_id, task_pk) VALUES (?, ?)")
@@ -44,7 +45,7 @@ enum SQLiteTaskRows {
     static func load(pk: Int64, db: Database) throws -> TaskRecord {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT task_id, workflow, project, status, create_time, start_time, end_time,
-                   env, attempt, trigger_kind, triggered_by, arguments
+                   env, attempt, trigger_kind, triggered_by, arguments, origin
             FROM tasks WHERE id = ?
             """, arguments: [pk]) else {
             throw StoreError(operation: "load task", detail: "no task row \(pk)")
@@ -60,8 +61,9 @@ enum SQLiteTaskRows {
                                cancelledBy: row["cancelled_by"], stages: stages[number] ?? [])
         }
         let arguments = try JSONDecoder().decode(TaskArguments.self, from: Data((row["arguments"] as String).utf8))
+        let origin = try (row["origin"] as String?).map { try JSONDecoder().decode(TaskOrigin.self, from: Data($0.utf8)) }
         return TaskRecord(summary: try summary(row), env: row["env"], trigger: try trigger(row),
-                          arguments: arguments, attempt: row["attempt"], attempts: attempts)
+                          arguments: arguments, attempt: row["attempt"], attempts: attempts, origin: origin)
     }
 
     static func cancel(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64, db: Database) throws -> TaskRecord {

@@ -34,6 +34,11 @@ enum ConfigSummary {
         var lines = ["\(file): valid"]
         lines.append("  server: listens on \(config.server.listen), links under \(config.server.externalURL), bodies up to \(config.server.maxBodyBytes) bytes")
         lines.append("  storage: SQLite at \(config.storage.sqlitePath) (synchronous \(config.storage.synchronous.rawValue)); data dir \(config.dataDir)")
+        let executor = config.executor
+        let isolation = executor.isolation == .bwrap
+            ? "jobs in bubblewrap sandboxes as \(executor.runAs) when run as root"
+            : "jobs UNSANDBOXED (isolation: none): they can read the server's secrets"
+        lines.append("  executor: \(executor.concurrency) tasks at once; \(isolation); limits \(describe(executor.limits))")
         for token in config.auth.tokens {
             let scopes = token.scopes.map(\.rawValue).sorted().joined(separator: ", ")
             lines.append("  token '\(token.name)': scopes \(scopes)")
@@ -45,8 +50,16 @@ enum ConfigSummary {
         }
         for workflow in config.workflows {
             lines.append("  workflow '\(workflow.name)' (project \(workflow.project), env \(workflow.env ?? "-"), timeout \(workflow.timeout)s)")
+            for secret in workflow.secrets {
+                let reach = secret.mergeRequests ? "also same-project merge requests" : "not merge requests"
+                lines.append("    secret \(secret.name) for \(secret.events.map(\.rawValue).joined(separator: ", ")) (\(reach))")
+            }
             for target in workflow.targets {
-                lines.append("    target '\(target.name)' [\(target.serviceType.rawValue)] builds \(target.repos.joined(separator: ", ")); timeout \(target.timeout)s")
+                var extras = ""
+                if let rootfs = target.rootfs { extras += "; rootfs \(rootfs)" }
+                if !target.network { extras += "; no network" }
+                if target.deployMergeRequests { extras += "; deploys merge requests" }
+                lines.append("    target '\(target.name)' [\(target.serviceType.rawValue)] builds \(target.repos.joined(separator: ", ")); timeout \(target.timeout)s\(extras)")
             }
             for trigger in workflow.triggers {
                 let events = trigger.events.map(\.rawValue).joined(separator: ", ")
@@ -54,5 +67,12 @@ enum ConfigSummary {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    static func describe(_ limits: JobLimits) -> String {
+        let parts = [limits.memoryMB.map { "memory \($0) MB" }, limits.pids.map { "\($0) processes" },
+                     limits.cpuSeconds.map { "\($0) CPU s" }, limits.fileSizeMB.map { "files \($0) MB" },
+                     limits.openFiles.map { "\($0) open files" }].compactMap { $0 }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 }

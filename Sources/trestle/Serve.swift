@@ -53,7 +53,8 @@ struct Serve: AsyncParsableCommand {
                 if let portFile {
                     try? Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic)
                 }
-            }
+            },
+            configFile: config
         )
         try await runServer(config: fileConfig, options: options, logger: logger)
     }

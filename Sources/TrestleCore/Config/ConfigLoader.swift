@@ -84,13 +84,86 @@ public enum ConfigLoader {
 
     private static func readExecutor(_ cursor: YAMLCursor?) -> ExecutorConfig {
         let defaults = ExecutorConfig()
-        guard let cursor, let map = cursor.mapping(allowed: ["concurrency", "kill_grace", "max_log_bytes"]) else {
+        guard let cursor, let map = cursor.mapping(allowed: ["concurrency", "kill_grace", "max_log_bytes", "isolation", "run_as", "limits"]) else {
             return defaults
         }
-        return ExecutorConfig(
+        var executor = ExecutorConfig(
             concurrency: map.value("concurrency")?.int(in: 0...1_000) ?? defaults.concurrency,
             killGrace: map.value("kill_grace")?.int(in: 1...600) ?? defaults.killGrace,
             maxLogBytes: map.value("max_log_bytes")?.int(in: 1_024...(1 << 34)) ?? defaults.maxLogBytes)
+        executor.isolation = map.value("isolation")?.oneOf(JobIsolation.self) ?? defaults.isolation
+        if let value = map.value("run_as"), let text = value.string() {
+            if let runAs = RunAs(parsing: text) {
+                executor.runAs = runAs
+            } else {
+                value.problem("'\(text)' is not a user id other than root; write e.g. run_as: 65534 or run_as: \"1000:1000\"")
+            }
+        }
+        if let limits = readLimits(map.value("limits")) {
+            executor.limits = limits.over(JobLimits.defaults)
+        }
+        return executor
+    }
+
+    /// `limits: { memory_mb, pids, cpu_seconds, file_size_mb, open_files }`.
+    private static func readLimits(_ cursor: YAMLCursor?) -> JobLimits? {
+        guard let cursor, let map = cursor.mapping(allowed: ["memory_mb", "pids", "cpu_seconds", "file_size_mb", "open_files"]) else {
+            return nil
+        }
+        return JobLimits(memoryMB: map.value("memory_mb")?.int(in: 16...(1 << 24)),
+                         pids: map.value("pids")?.int(in: 8...(1 << 22)),
+                         cpuSeconds: map.value("cpu_seconds")?.int(in: 1...(1 << 30)),
+                         fileSizeMB: map.value("file_size_mb")?.int(in: 1...(1 << 30)),
+                         openFiles: map.value("open_files")?.int(in: 16...(1 << 20)))
+    }
+
+    /// A root filesystem directory for a target's jobs: an absolute path that climbs nowhere.
+    private static func readRootfs(_ cursor: YAMLCursor?) -> String? {
+        guard let cursor, let text = cursor.string() else { return nil }
+        let parts = text.split(separator: "/")
+        guard text.hasPrefix("/"), !parts.isEmpty, !parts.contains(".."), !parts.contains(".") else {
+            cursor.problem("'\(text)' is not an absolute directory other than /; write e.g. rootfs: /srv/images/debian-12")
+            return nil
+        }
+        var path = text
+        while path.hasSuffix("/") { path.removeLast() }
+        return path
+    }
+
+    private static let secretKeys = ["name", "value", "branches", "tags", "events", "merge_requests"]
+
+    /// `secrets: [{ name: REGISTRY_TOKEN, value: "${REGISTRY_TOKEN}", branches: [main], events: [push, tag_push, api] }]`.
+    private static func readSecrets(_ cursor: YAMLCursor?) -> [JobSecret] {
+        guard let cursor else { return [] }
+        var names = Set<String>()
+        return cursor.list().compactMap { item -> JobSecret? in
+            guard let map = item.mapping(allowed: secretKeys) else { return nil }
+            let name = map.requiredString("name", hint: "REGISTRY_TOKEN")
+            if let name, !JobSecret.isValidName(name) {
+                map.value("name")?.problem("'\(name)' is not an environment variable name of Trestle's jobs to set; use capitals, digits and _ (not PATH, HOME, CI or TRESTLE_*)")
+            }
+            let value = environmentSecret(map.required("value", hint: "\"${REGISTRY_TOKEN}\""), example: "value: \"${REGISTRY_TOKEN}\"")
+            if let value, value.value.utf8.count < JobSecret.minimumLength {
+                map.value("value")?.problem("the value is shorter than \(JobSecret.minimumLength) characters; masking it in job logs would garble them, so use a longer secret")
+            }
+            guard let name, JobSecret.isValidName(name), let value, value.value.utf8.count >= JobSecret.minimumLength else { return nil }
+            if !names.insert(name).inserted {
+                item.problem("secret '\(name)' is given twice; give each secret once")
+            }
+            var secret = JobSecret(name: name, value: value)
+            secret.branches = patterns(map, "branches")
+            secret.tags = patterns(map, "tags")
+            secret.mergeRequests = map.value("merge_requests")?.bool() ?? false
+            if let list = map.value("events") {
+                secret.events = list.list().compactMap { $0.oneOf(TaskOrigin.Event.self) }
+                if !secret.mergeRequests, secret.events.contains(where: { $0 == .mergeRequest || $0 == .note }) {
+                    list.problem("merge request and note tasks run proposed code; add merge_requests: true to give them secret '\(name)', or drop those events")
+                }
+            } else if secret.mergeRequests {
+                secret.events = JobSecret.defaultEvents + [.mergeRequest, .note]
+            }
+            return secret
+        }
     }
 
     private static func readGitLab(_ cursor: YAMLCursor?) -> GitLabConfig? {
@@ -259,7 +332,7 @@ public enum ConfigLoader {
         let repoNames = Set(repos.map(\.name))
         return cursor.list().compactMap { item -> WorkflowConfig? in
             guard let map = item.mapping(allowed: ["name", "project", "env", "envs", "timeout", "concurrency", "requeue_interrupted", "targets",
-                                              "stages", "triggers"]) else {
+                                              "stages", "triggers", "limits", "secrets"]) else {
                 return nil
             }
             let name = validName(map, key: "name", hint: "voting-workflow-dev")
@@ -282,6 +355,8 @@ public enum ConfigLoader {
             var workflow = WorkflowConfig(name: name, project: project, env: env, envs: envs, timeout: timeout,
                                           concurrency: concurrency, targets: targets, stages: stages, triggers: triggers)
             workflow.requeueInterrupted = map.value("requeue_interrupted")?.bool() ?? false
+            workflow.limits = readLimits(map.value("limits"))
+            workflow.secrets = readSecrets(map.value("secrets"))
             return workflow
         }
     }
@@ -290,7 +365,8 @@ public enum ConfigLoader {
         guard let cursor else { return [] }
         var names = Set<String>()
         let targets = cursor.list().compactMap { item -> TargetConfig? in
-            guard let map = item.mapping(allowed: ["name", "service_type", "repos", "build", "deploy", "timeout"]) else {
+            guard let map = item.mapping(allowed: ["name", "service_type", "repos", "build", "deploy", "timeout", "rootfs", "network",
+                                                   "limits", "deploy_merge_requests"]) else {
                 return nil
             }
             let name = validName(map, key: "name", hint: "vote")
@@ -308,8 +384,13 @@ public enum ConfigLoader {
             if !names.insert(name).inserted {
                 item.problem("target name '\(name)' is used twice in this workflow")
             }
-            return TargetConfig(name: name, serviceType: serviceType, repos: repos,
-                                build: map.optionalString("build"), deploy: map.optionalString("deploy"), timeout: timeout)
+            var target = TargetConfig(name: name, serviceType: serviceType, repos: repos,
+                                      build: map.optionalString("build"), deploy: map.optionalString("deploy"), timeout: timeout)
+            target.rootfs = readRootfs(map.value("rootfs"))
+            target.network = map.value("network")?.bool() ?? true
+            target.limits = readLimits(map.value("limits"))
+            target.deployMergeRequests = map.value("deploy_merge_requests")?.bool() ?? false
+            return target
         }
         if targets.isEmpty && cursor.node.sequence != nil {
             cursor.problem("a workflow needs at least one target")
@@ -330,16 +411,19 @@ public enum ConfigLoader {
             let after = map.value("after")?.oneOf(StageConfig.Placement.self) ?? .build
             var jobs: [ShellJobConfig] = []
             for entry in map.required("jobs", hint: "[{ name: unit, run: \"make test\" }]")?.list() ?? [] {
-                guard let job = entry.mapping(allowed: ["name", "run", "needs", "allow_failure", "timeout"]) else { continue }
+                guard let job = entry.mapping(allowed: ["name", "run", "needs", "allow_failure", "timeout", "network", "limits"]) else { continue }
                 let jobName = validName(job, key: "name", hint: "unit")
                 let run = job.requiredString("run", hint: "make test")
                 if let jobName, !jobNames.insert(jobName).inserted {
                     job.value("name")?.problem("job name '\(jobName)' is used twice in this workflow (build-<target> and deploy-<target> are taken)")
                 }
                 guard let jobName, let run else { continue }
-                jobs.append(ShellJobConfig(name: jobName, run: run, needs: job.stringList("needs"),
-                                           allowFailure: job.value("allow_failure")?.bool() ?? false,
-                                           timeout: job.value("timeout")?.int(in: 1...604_800)))
+                var shellJob = ShellJobConfig(name: jobName, run: run, needs: job.stringList("needs"),
+                                              allowFailure: job.value("allow_failure")?.bool() ?? false,
+                                              timeout: job.value("timeout")?.int(in: 1...604_800))
+                shellJob.network = job.value("network")?.bool() ?? true
+                shellJob.limits = readLimits(job.value("limits"))
+                jobs.append(shellJob)
             }
             if jobs.isEmpty, map.value("jobs") != nil {
                 map.value("jobs")?.problem("a stage needs at least one job")

@@ -221,8 +221,47 @@ public struct GitLabConfig: Sendable {
     }
 }
 
-/// How tasks run: `executor: { concurrency: 4, kill_grace: 10, max_log_bytes: 10485760 }`.
+/// How jobs are kept from the server and from each other.
+public enum JobIsolation: String, Sendable, CaseIterable, Hashable {
+    /// Each job in a bubblewrap sandbox of its own (see the README's threat model).
+    case bwrap
+    /// Jobs run as the server's own user and can read its secrets: only for trusted code.
+    case none
+}
+
+/// The user and group jobs run as when the server runs as root: `run_as: 65534` or `run_as: "1000:1000"`.
+public struct RunAs: Sendable, Hashable, CustomStringConvertible {
+    public var uid: UInt32
+    public var gid: UInt32
+
+    public init(uid: UInt32, gid: UInt32) {
+        self.uid = uid
+        self.gid = gid
+    }
+
+    /// `nobody`.
+    public static let nobody = RunAs(uid: 65534, gid: 65534)
+
+    /// `UID` (the group id the same) or `UID:GID`; root is refused.
+    public init?(parsing text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard (1...2).contains(parts.count), let uid = UInt32(parts[0]), uid != 0, uid < 4_294_967_295 else { return nil }
+        let gid = parts.count == 2 ? UInt32(parts[1]) : uid
+        guard let gid, gid != 0, gid < 4_294_967_295 else { return nil }
+        self.init(uid: uid, gid: gid)
+    }
+
+    public var description: String { "\(uid):\(gid)" }
+}
+
+/// How tasks run: `executor: { concurrency: 4, kill_grace: 10, max_log_bytes: 10485760, isolation: bwrap, run_as: 65534, limits: {...} }`.
 public struct ExecutorConfig: Sendable {
+    /// How each job is isolated; `bwrap` unless the config chooses `none`.
+    public var isolation: JobIsolation = .bwrap
+    /// Who jobs run as when the server is root.
+    public var runAs: RunAs = .nobody
+    /// Limits of every job unless its workflow, target or stage job sets its own.
+    public var limits: JobLimits = .defaults
     /// Tasks running at once in this process; 0 runs none (a receive-only server).
     public var concurrency: Int
     /// Seconds between SIGTERM and SIGKILL when a job's process group is ended.
@@ -259,6 +298,13 @@ public struct TargetConfig: Sendable {
     public var deploy: String?
     /// Seconds a job of this target may run.
     public var timeout: Int
+    /// A root filesystem directory the target's jobs run in instead of the host's system directories.
+    public var rootfs: String?
+    /// Whether the target's jobs may reach the network (in the sandbox).
+    public var network = true
+    public var limits: JobLimits?
+    /// Deploys of merge request and note tasks run only with this.
+    public var deployMergeRequests = false
 
     public init(name: String, serviceType: ServiceType, repos: [String], build: String?, deploy: String?, timeout: Int) {
         self.name = name
@@ -299,6 +345,9 @@ public struct ShellJobConfig: Sendable, Hashable {
     public var allowFailure: Bool
     /// Seconds the job may run; nil takes the workflow's timeout.
     public var timeout: Int?
+    /// Whether the job may reach the network (in the sandbox).
+    public var network = true
+    public var limits: JobLimits?
 
     public init(name: String, run: String, needs: [String] = [], allowFailure: Bool = false, timeout: Int? = nil) {
         self.name = name
@@ -371,6 +420,9 @@ public struct WorkflowConfig: Sendable {
     /// A task a killed executor left running is run again (a new attempt) instead of failing.
     public var requeueInterrupted = false
     public var targets: [TargetConfig]
+    public var limits: JobLimits?
+    /// Secrets the workflow's jobs get as environment variables, each only for the tasks it names.
+    public var secrets: [JobSecret] = []
     /// Stages of shell jobs the workflow adds around its build and deploy stages.
     public var stages: [StageConfig]
     public var triggers: [TriggerConfig]

@@ -6,6 +6,10 @@ public enum JobEnvironment {
     /// so the server's secrets (API and webhook tokens) never reach a job.
     public static let inherited = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "LOGNAME", "SHELL", "TZ"]
 
+    /// Names Trestle sets for every job (besides `TRESTLE_*` and `REPO_*`), which no secret may take.
+    public static let reserved: Set<String> = ["CI", "WORKFLOW_NAME", "PROJECT_NAME", "ENV_NAME", "SERVICE_NAME", "WORKSPACE",
+                                               "SERVICE_TYPE", "IMAGE", "REPO_NAME", "BRANCH", "PR", "COMMIT_SHA"]
+
     /// Every variable Trestle sets, documented in the README.
     public static func variables(task: TaskRecord, job: JobRecord, stage: String, serviceType: ServiceType?,
                                  workspace: String, image: String?, imageFile: String?,

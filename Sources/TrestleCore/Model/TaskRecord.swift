@@ -26,9 +26,12 @@ public struct NewTask: Sendable, Hashable {
     public var arguments: TaskArguments
     public var stages: [StagePlan]
     public var createTime: Int64
+    /// Where the code comes from; an API task's unless given.
+    public var origin: TaskOrigin
 
     public init(workflow: String, project: String, env: String, trigger: TaskTrigger,
-                arguments: TaskArguments, stages: [StagePlan], createTime: Int64) {
+                arguments: TaskArguments, stages: [StagePlan], createTime: Int64, origin: TaskOrigin? = nil) {
+        self.origin = origin ?? .api(arguments)
         self.workflow = workflow
         self.project = project
         self.env = env
@@ -71,9 +74,12 @@ public struct TaskRecord: Sendable, Hashable {
     public var attempt: Int
     /// Every attempt, oldest first; the last is the current one.
     public var attempts: [TaskAttempt]
+    /// Where the code comes from, which decides the secrets and deploys its jobs get.
+    public var origin: TaskOrigin
 
     public init(summary: TaskSummary, env: String, trigger: TaskTrigger, arguments: TaskArguments,
-                attempt: Int, attempts: [TaskAttempt]) {
+                attempt: Int, attempts: [TaskAttempt], origin: TaskOrigin? = nil) {
+        self.origin = origin ?? .api(arguments)
         self.summary = summary
         self.env = env
         self.trigger = trigger

@@ -98,9 +98,13 @@ struct GitLabPayload: Decodable {
         var workInProgress: Bool?
         var note: String?
         var noteableType: String?
+        var sourceProjectID: Int?
+        var targetProjectID: Int?
 
         enum CodingKeys: String, CodingKey {
             case iid, action, oldrev, draft, note
+            case sourceProjectID = "source_project_id"
+            case targetProjectID = "target_project_id"
             case sourceBranch = "source_branch"
             case targetBranch = "target_branch"
             case lastCommit = "last_commit"
@@ -229,10 +233,13 @@ public enum GitLabEvents {
         guard let source = attributes.sourceBranch, !source.isEmpty else { throw WebhookPayloadError("source_branch is missing") }
         let head = try commit(attributes.lastCommit?.id, field: "last_commit.id")
         guard head != nil else { throw WebhookPayloadError("last_commit.id is missing") }
-        let mergeRequest = MergeRequestFacts(
+        var mergeRequest = MergeRequestFacts(
             iid: iid, action: attributes.action ?? (event == .note ? "note" : "open"), sourceBranch: source,
             targetBranch: attributes.targetBranch ?? "", draft: attributes.draft ?? attributes.workInProgress ?? false,
             labels: (labels ?? []).compactMap(\.title))
+        if let source = attributes.sourceProjectID, let target = attributes.targetProjectID {
+            mergeRequest.fromFork = source != target
+        }
         return WebhookFacts(event: event, repo: repo, ref: source, headCommit: head,
                             headMessage: attributes.lastCommit?.message ?? "", mergeRequest: mergeRequest)
     }

@@ -59,6 +59,9 @@ public struct MergeRequestFacts: Sendable, Equatable {
     public var labels: [String]
     /// An `update` carrying `oldrev` changed code; one without it changed only metadata.
     public var codeChanged: Bool
+    /// The source project is not the target project (or the payload does not say): its code gets
+    /// no secrets, whatever the config grants merge requests.
+    public var fromFork = true
 
     public init(iid: Int, action: String, sourceBranch: String, targetBranch: String, draft: Bool = false,
                 labels: [String] = [], codeChanged: Bool = false) {

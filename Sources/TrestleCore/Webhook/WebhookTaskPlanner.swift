@@ -16,7 +16,8 @@ public enum WebhookTaskPlanner {
         return NewTask(workflow: workflow.name, project: workflow.project,
                        env: trigger.env ?? workflow.env ?? workflow.envs.first ?? "default",
                        trigger: TaskTrigger(kind: .webhook, by: "\(facts.event.rawValue) delivery \(deliveryID)"),
-                       arguments: arguments, stages: TaskPlanner.stages(for: arguments, adding: workflow.stages), createTime: time)
+                       arguments: arguments, stages: TaskPlanner.stages(for: arguments, adding: workflow.stages), createTime: time,
+                       origin: .webhook(facts))
     }
 
     /// What makes two deliveries the same build for users: the same repo, event kind, branch or

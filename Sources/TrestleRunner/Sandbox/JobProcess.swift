@@ -1,6 +1,7 @@
 import Foundation
 import Subprocess
 import Synchronization
+import TrestleCore
 #if canImport(System)
 import System
 #else
@@ -12,10 +13,15 @@ import Glibc
 
 /// One job's command, ready to run.
 struct JobCommand: Sendable {
-    /// A command from the configuration file, run by `/bin/sh -c`. Task data is never spliced
-    /// into it: it reaches the command only through `environment`.
-    var command: String
+    /// A command from the configuration file, run by `/bin/sh -c` inside whatever `process` wraps
+    /// it in (a sandbox, limits). Task data is never spliced into it: it reaches the command only
+    /// through `environment`.
+    var process: SandboxedCommand
     var environment: [String: String]
+    /// Who the process runs as (the server is root); nil keeps the server's own user.
+    var runAs: RunAs?
+    /// Secret values the log must not show.
+    var masked: [String] = []
     var workingDirectory: String
     var logPath: String
     var maxLogBytes: Int
@@ -42,22 +48,33 @@ enum JobEnd: Sendable, Equatable {
 /// itself, whatever it left in its group is killed too. The deadline holds until the process
 /// exits, even if the command closed its output long before.
 enum JobProcess {
-    static func run(_ job: JobCommand) async -> JobEnd {
+    /// How the job ended, and the last few KB of its output (for saying which limit ended it).
+    static func run(_ job: JobCommand) async -> (end: JobEnd, tail: String) {
         let log: CappedLogWriter
         do {
             log = try CappedLogWriter(path: job.logPath, cap: job.maxLogBytes)
         } catch {
-            return .couldNotStart("\(error)")
+            return (.couldNotStart("\(error)"), "")
         }
         defer { log.close() }
+        let end = await run(job, log: log)
+        return (end, log.tail)
+    }
+
+    private static func run(_ job: JobCommand, log: CappedLogWriter) async -> JobEnd {
         var options = PlatformOptions()
         options.processGroupID = 0
+        if let runAs = job.runAs {
+            options.userID = runAs.uid
+            options.groupID = runAs.gid
+            options.supplementaryGroups = []
+        }
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: job.killGrace)]
         var environment: [Environment.Key: String] = [:]
         for (name, value) in job.environment {
             if let key = Environment.Key(rawValue: name) { environment[key] = value }
         }
-        let logBox = LogBox(log)
+        let logBox = LogBox(log, masker: SecretMasker(values: job.masked))
         let group = ProcessGroup()
         let watchdog = Task {
             guard (try? await Task.sleep(until: job.deadline, clock: .continuous)) != nil else { return false }
@@ -68,16 +85,18 @@ enum JobProcess {
         do {
             let result = try await withTaskCancellationHandler {
                 try await Subprocess.run(
-                    .path(FilePath("/bin/sh")), arguments: ["-c", job.command], environment: .custom(environment),
+                    .path(FilePath(job.process.executable)), arguments: Arguments(job.process.arguments),
+                    environment: .custom(environment),
                     workingDirectory: FilePath(job.workingDirectory), platformOptions: options,
                     input: .none, output: .sequence, error: .combinedWithOutput
                 ) { execution in
                     group.started(execution.processIdentifier.value, grace: job.killGrace)
                     do {
                         for try await buffer in execution.standardOutput {
-                            buffer.withUnsafeBytes { logBox.writer.append($0) }
+                            buffer.withUnsafeBytes { logBox.write($0) }
                         }
                     } catch {}
+                    logBox.flush()
                 }
             } onCancel: {
                 Task { await group.end(grace: job.killGrace) }
@@ -101,7 +120,7 @@ enum JobProcess {
         } catch {
             group.finished()
             if Task.isCancelled { return .stopped }
-            return .couldNotStart("cannot start /bin/sh in \(job.workingDirectory): \(error)")
+            return .couldNotStart("cannot start \(job.process.executable) in \(job.workingDirectory): \(error)")
         }
     }
 }
@@ -164,8 +183,20 @@ extension Duration {
 /// The log writer, handed to the output-reading closure; only that closure writes to it until the process ends.
 private final class LogBox: @unchecked Sendable {
     let writer: CappedLogWriter
+    private var masker: SecretMasker
 
-    init(_ writer: CappedLogWriter) {
+    init(_ writer: CappedLogWriter, masker: SecretMasker) {
         self.writer = writer
+        self.masker = masker
+    }
+
+    func write(_ bytes: UnsafeRawBufferPointer) {
+        guard !masker.isEmpty else { return writer.append(bytes) }
+        masker.feed(bytes).withUnsafeBytes { writer.append($0) }
+    }
+
+    func flush() {
+        guard !masker.isEmpty else { return }
+        masker.finish().withUnsafeBytes { writer.append($0) }
     }
 }

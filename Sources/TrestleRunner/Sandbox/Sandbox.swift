@@ -1,0 +1,75 @@
+import TrestleCore
+
+/// How one job's process is started: the program and arguments that wrap its command.
+struct SandboxedCommand: Sendable, Equatable {
+    var executable: String
+    var arguments: [String]
+}
+
+/// The bubblewrap sandbox of a job, as the arguments that start it. Pure: `SandboxLayout` was read
+/// at start, and every path here is the server's own (workspace, mirrors), never a job's input.
+///
+/// What the job sees: the layout's system directories read-only; its workspace read-write at the
+/// same path (so `$WORKSPACE` and git alternates hold); each of its repos' mirror `objects`
+/// read-only; a private `/tmp`, `/dev` and `/proc` in new PID, IPC, UTS, cgroup and user
+/// namespaces; the network only when allowed. Everything else (the data dir, the store, config,
+/// keys, other workspaces and mirrors) is absent. Paths the admin keeps under a system directory
+/// (a config in `/etc/trestle`) are covered over.
+struct Sandbox: Sendable {
+    var bwrap = "/usr/bin/bwrap"
+    var prlimit = "/usr/bin/prlimit"
+    /// The ids the job has inside, which are also its ids on the host (an unprivileged user namespace).
+    var uid: UInt32
+    var gid: UInt32
+
+    struct Job: Sendable {
+        var layout: SandboxLayout
+        var workspace: String
+        var workingDirectory: String
+        var mirrorObjects: [String]
+        var network: Bool
+        var limits: JobLimits
+        /// Server paths under a shown system directory (config file, data dir, keys): directories are
+        /// covered with an empty tmpfs, files with /dev/null.
+        var hiddenDirectories: [String] = []
+        var hiddenFiles: [String] = []
+        var command: String
+    }
+
+    func command(_ job: Job) -> SandboxedCommand {
+        var arguments = job.limits.processOptions + ["--", bwrap]
+        arguments += ["--unshare-all"]
+        if job.network { arguments += ["--share-net"] }
+        arguments += ["--die-with-parent", "--new-session", "--cap-drop", "ALL",
+                      "--uid", String(uid), "--gid", String(gid), "--hostname", "trestle-job"]
+        for entry in job.layout.entries {
+            switch entry {
+            case .directory(let path):
+                let source = job.layout.root == "/" ? path : job.layout.root + path
+                arguments += ["--ro-bind", source, path]
+            case .symlink(let path, let target):
+                arguments += ["--symlink", target, path]
+            }
+        }
+        if job.layout.root == "/" {
+            let shown = job.layout.entries.compactMap { entry -> String? in
+                if case .directory(let path) = entry { return path }
+                return nil
+            }
+            for path in job.hiddenDirectories where Self.isUnder(path, shown) { arguments += ["--tmpfs", path] }
+            for path in job.hiddenFiles where Self.isUnder(path, shown) { arguments += ["--ro-bind", "/dev/null", path] }
+        }
+        arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        for objects in job.mirrorObjects { arguments += ["--ro-bind", objects, objects] }
+        arguments += ["--bind", job.workspace, job.workspace, "--remount-ro", "/", "--chdir", job.workingDirectory, "--"]
+        // The process limit is set inside: the kernel counts it per user namespace there, so one
+        // job's fork bomb cannot use up another job's processes.
+        if let pids = job.limits.pidsOption { arguments += [prlimit, pids, "--"] }
+        arguments += ["/bin/sh", "-c", job.command]
+        return SandboxedCommand(executable: prlimit, arguments: arguments)
+    }
+
+    static func isUnder(_ path: String, _ roots: [String]) -> Bool {
+        roots.contains { path == $0 || path.hasPrefix($0 + "/") }
+    }
+}
