@@ -124,6 +124,18 @@ extension MirrorSet {
     }
 }
 
+extension MirrorSet {
+    /// Whether `commit` is on `ref` (`refs/heads/<branch>` or `refs/tags/<tag>`) of a repo's mirror:
+    /// the ref's commit or one of its ancestors. False when the mirror, the ref or the commit is unknown.
+    public func isCommit(_ commit: CommitID, on ref: String, inRepo name: String) async -> Bool {
+        guard let mirror = mirrors[name], mirror.isPresent else { return false }
+        return (try? await mirror.repository.run { handle in
+            let head = try handle.resolveCommit(name: ref)
+            return try handle.isAncestor(commit, of: head)
+        }) ?? false
+    }
+}
+
 extension Mirror {
     /// Whether the mirror has been created on disk: lookups never create one.
     public var isPresent: Bool { FileManager.default.fileExists(atPath: path + "/HEAD") }

@@ -98,7 +98,7 @@ struct ProcessJobExecutor: JobExecutor {
             environment["HOME"] = "/tmp"
             environment["TMPDIR"] = "/tmp"
         }
-        let secrets = JobTrust.secrets(workflow.secrets, for: task.origin)
+        let secrets = await grantedSecrets()
         environment.merge(secrets) { _, secret in secret }
         let limits = JobLimits.effective(job: shellJob?.limits ?? target?.limits, workflow: workflow.limits,
                                          executor: context.config.executor.limits)
@@ -119,6 +119,9 @@ struct ProcessJobExecutor: JobExecutor {
         }
         if outcome.status == .passed, let imageFile {
             switch ImageAnnouncement.read(imageFile) {
+            case .success(let announced) where workflow.secrets.contains(where: { announced?.contains($0.value.value) == true }):
+                // The image is stored in the task JSON: it must not carry a secret out of the job.
+                outcome = JobOutcome(status: .failed, error: "the image announced in $TRESTLE_IMAGE_FILE contains a secret's value; refused")
             case .success(let announced): outcome.image = announced
             case .failure(let refused): outcome = JobOutcome(status: .failed, error: refused.message)
             }
@@ -154,6 +157,22 @@ struct ProcessJobExecutor: JobExecutor {
         case .couldNotStart(let reason):
             return JobOutcome(status: .failed, error: reason)
         }
+    }
+
+    /// The secrets the task's origin is granted, once each repo's commit is shown to be on the
+    /// branch (or tag) the task claims; otherwise none, and the job's log says why.
+    private func grantedSecrets() async -> [String: String] {
+        let granted = JobTrust.secrets(workflow.secrets, for: task.origin)
+        guard !granted.isEmpty else { return [:] }
+        for claim in JobTrust.refsToVerify(task.origin, arguments: task.arguments)
+        where !(await context.mirrors.isCommit(claim.commit, on: claim.ref, inRepo: claim.repo)) {
+            context.logger.notice("secrets withheld: a commit is not on the ref its task names", metadata: [
+                "workflow": "\(workflow.name)", "task": "\(task.summary.taskID)", "repo": "\(claim.repo)",
+                "commit": "\(claim.commit.hex)", "ref": "\(claim.ref)",
+            ])
+            return [:]
+        }
+        return granted
     }
 
     /// The image a deploy uses: the one its target's build announced, else the task's release image for the service.

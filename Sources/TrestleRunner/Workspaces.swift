@@ -1,6 +1,9 @@
 import Foundation
 import TrestleCore
 import TrestleGit
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Job workspaces: `<data dir>/workspaces/<workflow>/<task id>/<attempt>/<job>`, made fresh for each
 /// run of a job and removed when it ends (an attempt's own directory, so a restart's jobs never
@@ -23,19 +26,40 @@ public struct Workspaces: Sendable {
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
-    /// Gives a workspace, and all that was checked out into it, to the user jobs run as.
+    /// Gives a workspace, and all that was checked out into it, to the user jobs run as. The
+    /// checkout is the repo's (untrusted) content, so the walk goes by directory descriptor: each
+    /// entry is changed relative to its opened parent without following a link, and only real
+    /// directories are opened (`O_NOFOLLOW`), so no link, swapped in or checked out, leads outside.
     func handOver(_ path: String, to runAs: RunAs?) throws {
         guard let runAs else { return }
-        try Self.changeOwner(path, runAs)
-        guard let walker = FileManager.default.enumerator(atPath: path) else { return }
-        while let relative = walker.nextObject() as? String {
-            try Self.changeOwner(path + "/" + relative, runAs)
+        let top = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+        guard top >= 0 else { throw RunnerError("cannot open workspace \(path): \(String(cString: strerror(errno)))") }
+        guard fchown(top, runAs.uid, runAs.gid) == 0 else {
+            close(top)
+            throw RunnerError("cannot give \(path) to uid \(runAs.uid): \(String(cString: strerror(errno)))")
         }
+        try Self.handOverEntries(of: top, path: path, to: runAs)
     }
 
-    private static func changeOwner(_ path: String, _ runAs: RunAs) throws {
-        guard lchown(path, runAs.uid, runAs.gid) == 0 else {
-            throw RunnerError("cannot give \(path) to uid \(runAs.uid): \(String(cString: strerror(errno)))")
+    /// Changes every entry of the open directory `descriptor` (which it closes), depth first.
+    private static func handOverEntries(of descriptor: Int32, path: String, to runAs: RunAs) throws {
+        guard let directory = fdopendir(descriptor) else {
+            close(descriptor)
+            throw RunnerError("cannot read \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name == "." || name == ".." { continue }
+            guard fchownat(descriptor, name, runAs.uid, runAs.gid, AT_SYMLINK_NOFOLLOW) == 0 else {
+                throw RunnerError("cannot give \(path)/\(name) to uid \(runAs.uid): \(String(cString: strerror(errno)))")
+            }
+            let child = openat(descriptor, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if child >= 0 {
+                try handOverEntries(of: child, path: path + "/" + name, to: runAs)
+            } else if errno != ENOTDIR && errno != ELOOP {
+                throw RunnerError("cannot open \(path)/\(name): \(String(cString: strerror(errno)))")
+            }
         }
     }
 

@@ -30,7 +30,8 @@ struct JobTrustTests {
             (["main", "release/*"], [], false, push, true),
             (["main", "release/*"], [], false, releasePush, true),
             (["main", "release/*"], [], false, featurePush, false),
-            (["main"], [], false, tag, true),
+            ([], [], false, tag, true),
+            (["main"], [], false, tag, false),
             (["main"], ["v*"], false, tag, true),
             (["main"], ["stable-*"], false, tag, false),
             (["main"], [], false, api, true),
@@ -98,6 +99,18 @@ struct JobTrustTests {
         #expect(TaskOrigin.api(request) == TaskOrigin(event: .mergeRequest, ref: "feature", fork: true))
     }
 
+    @Test("pushed and API code names the ref each repo's commit must be on before secrets are given; merge request code needs no check")
+    func refsToVerify() throws {
+        let commit = try #require(CommitID("cbc6f2ea03f40346b8826737f2d47dc509ed66ea"))
+        let arguments = TaskArguments(targets: [TargetArguments(name: "vote", serviceType: .k8s, build: BuildArguments(repos: [
+            RepoArguments(repoName: "voting-app", branch: "main", pr: 0, commitID: commit),
+            RepoArguments(repoName: "dyliu", branch: "develop", pr: 0, commitID: commit)]))], releaseImages: [])
+        let claims = JobTrust.refsToVerify(Self.api, arguments: arguments).map { "\($0.repo) \($0.ref)" }
+        #expect(claims == ["voting-app refs/heads/main", "dyliu refs/heads/develop"])
+        #expect(JobTrust.refsToVerify(Self.tag, arguments: arguments).map(\.ref) == ["refs/tags/v1.0", "refs/tags/v1.0"])
+        #expect(JobTrust.refsToVerify(Self.sameProjectMR, arguments: arguments).isEmpty)
+    }
+
     @Test("a job's limits come from its stage job or target, then its workflow, then the executor")
     func limitsLayer() {
         let executor = JobLimits(memoryMB: 4096, pids: 1024, openFiles: 4096)
@@ -144,6 +157,14 @@ struct JobTrustTests {
         for byte in text.utf8 { out += byteByByte.feed([byte]) }
         out += byteByByte.finish()
         #expect(String(decoding: out, as: UTF8.self) == expected)
+        // Overlapping values of two secrets: every byte of both is masked, as one run.
+        let overlapping = "token-abcdefgh-1234567 done"
+        for split in 0...overlapping.utf8.count {
+            var masker = SecretMasker(values: ["token-abc", "abcdefgh-1234567"])
+            let bytes = Array(overlapping.utf8)
+            let out = masker.feed(bytes[..<split]) + masker.feed(bytes[split...]) + masker.finish()
+            #expect(String(decoding: out, as: UTF8.self) == "[masked] done", "split at \(split)")
+        }
         var none = SecretMasker(values: [])
         #expect(none.feed(Array("plain".utf8)) == Array("plain".utf8))
     }

@@ -28,14 +28,14 @@ struct JobSandboxTests {
 
     /// Runs `attack` as the build of `target` in a task (a merge request's when `pr` is set) and
     /// answers the task, its build job and the job's log, after checking the server still serves.
-    static func attack(_ script: String, target: String = "attack", pr: Int = 0, isolation: String = "bwrap",
+    static func attack(_ script: String, target: String = "attack", pr: Int = 0, commit: String? = nil, isolation: String = "bwrap",
                        environment: [String: String] = [:], prepare: @escaping (URL) async throws -> Void = { _ in },
                        check: @Sendable @escaping (_ job: [String: Any], _ log: String, _ dataDir: URL) async throws -> Void) async throws {
         let env = environment.merging(["ATTACK": script, "ISOLATION": isolation, "REGISTRY_TOKEN": registryToken]) { $1 }
         try await TestServer.run(configFile: "sandbox.yaml", environment: env, prepare: prepare) { client, dataDir in
             let branch = pr == 0 ? "main" : "feature"
             let body = #"{"workflow_name":"hostile","env_name":"dev","targets":[{"name":"\#(target)","build":{"repos":["#
-                + #"{"repo_name":"voting-app","branch":"\#(branch)","pr":\#(pr)}]}}]}"#
+                + #"{"repo_name":"voting-app","branch":"\#(branch)","pr":\#(pr)\#(commit.map { #","commit_id":"\#($0)""# } ?? "")}]}}]}"#
             let created = try await client.call(.post, "/api/directory/workflowTask/create", json: body)
             #expect(created.status == .ok, "\(created.text)")
             let id = try #require(try created.object()["task_id"] as? Int)
@@ -156,6 +156,11 @@ struct JobSandboxTests {
             #expect(!log.contains("allocated"), "\(log)")
             #expect((job["error"] as? String ?? "").contains("memory_mb limit (64 MB)"), "\(job) \(log)")
         }
+        // Memory-backed files count too: /tmp and /dev/shm are capped at the limit, /dev is read-only.
+        let fill = #"head -c 100000000 /dev/zero > /tmp/fill || echo "tmp full"; head -c 100000000 /dev/zero > /dev/shm/fill || echo "shm full"; echo x > /dev/fill || echo "dev read-only""#
+        try await Self.attack(fill, target: "hog") { _, log, _ in
+            #expect(log.contains("tmp full") && log.contains("shm full") && log.contains("dev read-only"), "\(log)")
+        }
     }
 
     @Test("with network: false a job cannot reach a server on 127.0.0.1; with the network on the same script can")
@@ -185,6 +190,11 @@ struct JobSandboxTests {
         try await Self.attack(script, pr: 7) { job, log, _ in
             #expect(log.contains("token=absent"), "\(log)")
             #expect(!log.contains(Self.registryToken), "\(log)")
+        }
+        // An API task calling a merge request's commit `main` gets nothing: the commit is not on main.
+        let requestHead = try TestRemotes.shared.get().votingApp.revParse("refs/merge-requests/7/head")
+        try await Self.attack(script, commit: requestHead) { _, log, _ in
+            #expect(log.contains("token=absent"), "\(log)")
         }
     }
 

@@ -10,7 +10,7 @@ public struct JobSecret: Sendable, Hashable {
     public var value: Secret
     /// Branches (of pushes and API tasks; a merge request's target branch) the secret reaches; empty is any.
     public var branches: [RefPattern] = []
-    /// Tags (of tag pushes) the secret reaches; empty is any.
+    /// Tags (of tag pushes) the secret reaches; empty is any tag only when `branches` is empty too.
     public var tags: [RefPattern] = []
     public var events: [TaskOrigin.Event] = JobSecret.defaultEvents
     /// Merge request and note tasks get the secret only with this, and never from a fork.
@@ -38,7 +38,9 @@ public struct JobSecret: Sendable, Hashable {
             guard mergeRequests, !origin.fork else { return false }
             return Self.matches(branches, origin.targetBranch ?? "")
         }
-        if origin.event == .tagPush { return Self.matches(tags, origin.ref) }
+        // A secret limited to branches does not reach tags: anyone who can push a tag could
+        // otherwise tag any commit to get it.
+        if origin.event == .tagPush { return tags.isEmpty ? branches.isEmpty : Self.matches(tags, origin.ref) }
         return Self.matches(branches, origin.ref)
     }
 
@@ -49,6 +51,19 @@ public struct JobSecret: Sendable, Hashable {
 
 /// What a task's origin allows its jobs, decided before any job starts.
 public enum JobTrust {
+    /// The refs each repo's commit must be on for the task's branch or tag to be believed: an API
+    /// caller names any commit with any branch, and a secret for `main` must not reach a merge
+    /// request's commit called `main`. Empty for merge request code (which gets secrets by other rules).
+    public static func refsToVerify(_ origin: TaskOrigin, arguments: TaskArguments) -> [(repo: String, commit: CommitID, ref: String)] {
+        guard !origin.isMergeRequestCode else { return [] }
+        var seen = Set<String>()
+        return arguments.targets.flatMap(\.build.repos).compactMap { repo in
+            guard let commit = repo.commitID, seen.insert(repo.repoName).inserted else { return nil }
+            let ref = origin.event == .tagPush ? "refs/tags/\(origin.ref)" : "refs/heads/\(repo.branch)"
+            return (repo.repoName, commit, ref)
+        }
+    }
+
     /// The secrets a job of a task from `origin` gets, as environment variables.
     public static func secrets(_ secrets: [JobSecret], for origin: TaskOrigin) -> [String: String] {
         var granted: [String: String] = [:]

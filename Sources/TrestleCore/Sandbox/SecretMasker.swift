@@ -31,24 +31,37 @@ public struct SecretMasker: Sendable {
         return out
     }
 
-    /// Masks `bytes`, leaving unconsumed the last `holdBack` bytes that could begin a value.
+    /// Masks `bytes`, leaving unconsumed the last `holdBack` bytes that could begin a value. Every
+    /// byte of every match is masked, overlapping matches of different values included, and a run
+    /// of masked bytes becomes one `[masked]`; a run still open at the held-back end waits whole.
     private static func masked(_ bytes: [UInt8], holdBack: Int, values: [[UInt8]]) -> (out: [UInt8], consumed: Int) {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)
-        var index = 0
         let safeEnd = max(0, bytes.count - holdBack)
-        scan: while index < bytes.count {
+        var index = 0
+        var runStart: Int?
+        var maskEnd = 0
+        while index < safeEnd {
             for value in values where index + value.count <= bytes.count && bytes[index] == value[0] {
-                if bytes[index..<(index + value.count)].elementsEqual(value) {
-                    out.append(contentsOf: mask)
-                    index += value.count
-                    continue scan
-                }
+                if bytes[index..<(index + value.count)].elementsEqual(value) { maskEnd = max(maskEnd, index + value.count) }
             }
-            // A match could still start here once more bytes come.
-            if index >= safeEnd { break }
-            out.append(bytes[index])
+            if index < maskEnd {
+                runStart = runStart ?? index
+            } else {
+                if runStart != nil {
+                    out.append(contentsOf: mask)
+                    runStart = nil
+                }
+                out.append(bytes[index])
+            }
             index += 1
+        }
+        if let runStart {
+            // A run reaching the end of what may be decided: all of it waits for more output,
+            // unless this is the end (nothing is held back).
+            guard holdBack == 0 else { return (out, runStart) }
+            out.append(contentsOf: mask)
+            return (out, bytes.count)
         }
         return (out, index)
     }

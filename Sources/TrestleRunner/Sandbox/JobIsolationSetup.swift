@@ -113,8 +113,10 @@ public struct JobIsolationSetup: Sendable {
     /// The server's own paths, to cover wherever they sit under a shown system directory.
     static func hiddenPaths(config: TrestleConfig, configFile: String?) -> (directories: [String], files: [String]) {
         let absolute = { (path: String) -> String in URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path }
-        var directories = [absolute(config.dataDir)]
-        var files = [absolute(config.storage.sqlitePath)]
+        let store = absolute(config.storage.sqlitePath)
+        // The store's directory, or at least its journal, shared memory and lock files beside it.
+        var directories = [absolute(config.dataDir), URL(fileURLWithPath: store).deletingLastPathComponent().path]
+        var files = ["", "-wal", "-shm", "-journal", ".executor-lock"].map { store + $0 }
         if let configFile {
             let file = absolute(configFile)
             files.append(file)
@@ -151,8 +153,9 @@ public struct JobIsolationSetup: Sendable {
     func command(_ job: Sandbox.Job, rootfs path: String?) -> (process: SandboxedCommand, workingDirectory: String, runAs: RunAs?) {
         switch isolation {
         case .none:
-            let options = job.limits.processOptions + (job.limits.pidsOption.map { [$0] } ?? [])
-            return (SandboxedCommand(executable: prlimit, arguments: options + ["--", "/bin/sh", "-c", job.command]),
+            // No process limit: unsandboxed, the kernel would count the server's own threads and
+            // every other job of its user against it (and not at all for root).
+            return (SandboxedCommand(executable: prlimit, arguments: job.limits.processOptions + ["--", "/bin/sh", "-c", job.command]),
                     job.workingDirectory, nil)
         case .bwrap:
             var job = job

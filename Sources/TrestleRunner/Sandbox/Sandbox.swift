@@ -38,7 +38,9 @@ struct Sandbox: Sendable {
 
     func command(_ job: Job) -> SandboxedCommand {
         var arguments = job.limits.processOptions + ["--", bwrap]
-        arguments += ["--unshare-all"]
+        // A user namespace of its own, in which the job may not make another (no nested
+        // namespaces to widen the kernel surface it can reach).
+        arguments += ["--unshare-all", "--unshare-user", "--disable-userns"]
         if job.network { arguments += ["--share-net"] }
         arguments += ["--die-with-parent", "--new-session", "--cap-drop", "ALL",
                       "--uid", String(uid), "--gid", String(gid), "--hostname", "trestle-job"]
@@ -59,7 +61,11 @@ struct Sandbox: Sendable {
             for path in job.hiddenDirectories where Self.isUnder(path, shown) { arguments += ["--tmpfs", path] }
             for path in job.hiddenFiles where Self.isUnder(path, shown) { arguments += ["--ro-bind", "/dev/null", path] }
         }
-        arguments += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+        // Memory-backed directories are capped, or writing to them would sidestep memory_mb.
+        let tmpfsBytes = String((job.limits.memoryMB ?? Self.defaultTmpfsMB) << 20)
+        arguments += ["--proc", "/proc", "--dev", "/dev", "--size", tmpfsBytes, "--tmpfs", "/dev/shm", "--remount-ro", "/dev",
+                      "--size", tmpfsBytes, "--tmpfs", "/tmp"]
+        for path in job.layout.extraReadOnly { arguments += ["--ro-bind", path, path] }
         for objects in job.mirrorObjects { arguments += ["--ro-bind", objects, objects] }
         arguments += ["--bind", job.workspace, job.workspace, "--remount-ro", "/", "--chdir", job.workingDirectory, "--"]
         // The process limit is set inside: the kernel counts it per user namespace there, so one
@@ -68,6 +74,9 @@ struct Sandbox: Sendable {
         arguments += ["/bin/sh", "-c", job.command]
         return SandboxedCommand(executable: prlimit, arguments: arguments)
     }
+
+    /// The size of `/tmp` and `/dev/shm` when a job has no memory limit.
+    static let defaultTmpfsMB = 4_096
 
     static func isUnder(_ path: String, _ roots: [String]) -> Bool {
         roots.contains { path == $0 || path.hasPrefix($0 + "/") }

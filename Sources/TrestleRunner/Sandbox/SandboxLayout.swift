@@ -14,10 +14,14 @@ public struct SandboxLayout: Sendable, Equatable {
     /// The root the entries are read from: `/`, or a rootfs directory.
     public var root: String
     public var entries: [Entry]
+    /// Directories outside the entries that a shown file points into: the resolver's directory
+    /// when `/etc/resolv.conf` links into `/run` (systemd-resolved), so jobs keep DNS.
+    public var extraReadOnly: [String] = []
 
-    public init(root: String, entries: [Entry]) {
+    public init(root: String, entries: [Entry], extraReadOnly: [String] = []) {
         self.root = root
         self.entries = entries
+        self.extraReadOnly = extraReadOnly
     }
 
     /// The host's directories jobs may read: programs, libraries and `/etc`. Never `/var`, `/home`,
@@ -27,7 +31,13 @@ public struct SandboxLayout: Sendable, Equatable {
     static let kernelDirectories: Set<String> = ["proc", "dev", "sys", "tmp", "run"]
 
     public static func host() -> SandboxLayout {
-        SandboxLayout(root: "/", entries: hostDirectories.compactMap { entry(root: "/", name: $0) })
+        var extra: [String] = []
+        if let resolver = try? FileManager.default.destinationOfSymbolicLink(atPath: "/etc/resolv.conf") {
+            let target = URL(fileURLWithPath: resolver, relativeTo: URL(fileURLWithPath: "/etc/")).standardizedFileURL
+            let directory = target.deletingLastPathComponent().path
+            if directory.hasPrefix("/run/"), FileManager.default.fileExists(atPath: directory) { extra.append(directory) }
+        }
+        return SandboxLayout(root: "/", entries: hostDirectories.compactMap { entry(root: "/", name: $0) }, extraReadOnly: extra)
     }
 
     /// Every top-level entry of a rootfs directory, which must hold `/bin/sh`.
