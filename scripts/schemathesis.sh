@@ -18,6 +18,8 @@ if ! st --version >/dev/null 2>&1; then
 fi
 
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/trestle-schemathesis.XXXXXX")
+# Jobs run in sandboxes as an unprivileged user, which must be able to enter the data dir.
+chmod 711 "$DIR"
 cleanup_dir() { rm -rf "$DIR"; }
 REMOTE="$DIR/remote"
 git init -q -b main "$REMOTE"

@@ -1,6 +1,7 @@
 import Foundation
 import HummingbirdTesting
 import Hummingbird
+import Logging
 import Testing
 import TrestleCore
 import TrestleServer
@@ -210,6 +211,41 @@ struct JobSandboxTests {
             #expect((deploy["error"] as? String ?? "").contains("deploys do not run for merge request code"), "\(deploy)")
             let log = try? await client.call(.get, "/api/directory/workflowTask/id/\(id)/pipelines/hostile/logs?job=deploy-attack").text
             #expect(!(log ?? "").contains("deploy ran"), "\(log ?? "")")
+        }
+    }
+
+    @Test("a server that cannot start a sandbox refuses to start, saying why and what to do",
+          .enabled(if: getuid() == 0, "run as root, the job user cannot enter a 0700 data dir"))
+    func refusesToStartWithoutASandbox() async throws {
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-closed-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dataDir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        let config = try TestServer.config(opsSHA256: TestServer.opsTokenSHA256, file: "sandbox.yaml",
+                                           environment: ["ATTACK": "true", "REGISTRY_TOKEN": Self.registryToken])
+        do {
+            _ = try await buildApplication(config: config, options: ServeOptions(dataDir: dataDir.path), logger: Logger(label: "refusal"))
+            Issue.record("the server started although no sandbox can enter its data dir")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("a sandbox cannot start"), "\(message)")
+            #expect(message.contains("Permission denied"), "\(message)")
+            #expect(message.contains("chmod o+x") && message.contains("isolation: none"), "\(message)")
+        }
+    }
+
+    @Test("a target whose rootfs is missing keeps the server from starting, naming the target and the directory")
+    func missingRootfsRefusesStart() async throws {
+        var config = try TestServer.config(opsSHA256: TestServer.opsTokenSHA256, file: "sandbox.yaml",
+                                           environment: ["ATTACK": "true", "REGISTRY_TOKEN": Self.registryToken])
+        config.workflows[0].targets[0].rootfs = "/srv/images/missing-\(UUID().uuidString)"
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-rootfs-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        do {
+            _ = try await buildApplication(config: config, options: ServeOptions(dataDir: dataDir.path), logger: Logger(label: "refusal"))
+            Issue.record("the server started with a missing rootfs")
+        } catch {
+            #expect("\(error)".contains("target 'attack': rootfs /srv/images/missing-"), "\(error)")
+            #expect("\(error)".contains("debootstrap"), "\(error)")
         }
     }
 
