@@ -92,24 +92,12 @@ enum SQLiteDeliveryRows {
         guard db.changesCount == 1 else {
             return try load(id: id, db: db)?.outcome ?? planned
         }
-        var outcome = planned
+        var created: [CreatedTaskRef] = []
         var notes: [String] = []
         for plan in tasks {
-            if let key = plan.coalescingKey, let earlier = try Row.fetchOne(db, sql: """
-                SELECT b.delivery_id, t.task_id FROM webhook_builds b JOIN tasks t ON t.id = b.task_pk
-                WHERE b.coalescing_key = ? AND b.workflow = ?
-                """, arguments: [key, plan.task.workflow]) {
-                let deliveryID: Int64 = earlier["delivery_id"]
-                let taskID: Int64 = earlier["task_id"]
-                notes.append("workflow '\(plan.task.workflow)': same build as delivery \(deliveryID) (task \(taskID)); no new task")
-                continue
-            }
-            // A delivery tried again after a later one of the same branch or MR was built is older
-            // news: with auto_cancel its task would be cancelled at once, and it must not cancel the newer.
-            if plan.autoCancel, let newer = try Int64.fetchOne(db, sql: """
-                SELECT max(delivery_id) FROM webhook_subjects WHERE workflow = ? AND subject = ? AND delivery_id > ?
-                """, arguments: [plan.task.workflow, plan.subject, id]) {
-                notes.append("workflow '\(plan.task.workflow)': delivery \(newer) of \(plan.subject) is newer; no new task (auto_cancel)")
+            let action = DeliveryCompletionPolicy.decide(plan, history: try history(of: plan, deliveryID: id, db: db))
+            guard case .create(let cancelling) = action else {
+                if case .skip(let note) = action { notes.append(note) }
                 continue
             }
             let (pk, taskID) = try SQLiteTaskRows.insert(plan.task, db: db)
@@ -121,38 +109,42 @@ enum SQLiteDeliveryRows {
                     INSERT INTO webhook_builds (coalescing_key, workflow, delivery_id, task_pk) VALUES (?, ?, ?, ?)
                     """, arguments: [key, plan.task.workflow, id, pk])
             }
-            if plan.autoCancel {
-                let older = try Row.fetchAll(db, sql: """
-                    SELECT t.task_id FROM webhook_subjects s JOIN tasks t ON t.id = s.task_pk
-                    WHERE s.workflow = ? AND s.subject = ? AND s.delivery_id < ? AND t.status IN ('created', 'running')
-                    """, arguments: [plan.task.workflow, plan.subject, id])
-                for row in older {
-                    let olderID: Int64 = row["task_id"]
-                    _ = try SQLiteTaskRows.cancel(workflow: plan.task.workflow, taskID: olderID,
-                                                  by: TaskTrigger(kind: .webhook, by: "auto_cancel by delivery \(id)"),
-                                                  at: time, db: db)
-                    notes.append("workflow '\(plan.task.workflow)': cancelled older task \(olderID) of \(plan.subject) (auto_cancel)")
-                }
+            for olderID in cancelling {
+                _ = try SQLiteTaskRows.cancel(workflow: plan.task.workflow, taskID: olderID,
+                                              by: DeliveryCompletionPolicy.cancelTrigger(deliveryID: id), at: time, db: db)
+                notes.append(DeliveryCompletionPolicy.cancelNote(plan, taskID: olderID))
             }
             try db.execute(sql: "INSERT INTO webhook_subjects (workflow, subject, task_pk, delivery_id) VALUES (?, ?, ?, ?)",
                            arguments: [plan.task.workflow, plan.subject, pk, id])
-            outcome.tasks.append(CreatedTaskRef(workflow: plan.task.workflow, taskID: taskID))
+            created.append(CreatedTaskRef(workflow: plan.task.workflow, taskID: taskID))
         }
-        if !tasks.isEmpty {
-            if outcome.tasks.isEmpty {
-                outcome.state = .ignored
-                outcome.reason = (notes.allSatisfy { $0.contains("same build as") } ? "duplicate build: " : "no new task: ")
-                    + notes.joined(separator: "; ")
-            } else if !notes.isEmpty {
-                outcome.reason += "; " + notes.joined(separator: "; ")
-            }
-        }
+        let outcome = DeliveryCompletionPolicy.outcome(planned: planned, planCount: tasks.count, created: created, notes: notes)
         try db.cachedStatement(sql: """
             INSERT OR REPLACE INTO webhook_outcomes (delivery_id, state, outcome, processed_time) VALUES (?, ?, ?, ?)
             """).execute(arguments: [id, outcome.state.rawValue, try StoreJSON.text(outcome), time])
         return outcome
     }
 
+
+    /// What the completion policy needs to know about earlier builds of `plan`'s workflow.
+    private static func history(of plan: PlannedWebhookTask, deliveryID id: Int64, db: Database) throws -> BuildHistory {
+        var history = BuildHistory()
+        if let key = plan.coalescingKey, let earlier = try Row.fetchOne(db, sql: """
+            SELECT b.delivery_id, t.task_id FROM webhook_builds b JOIN tasks t ON t.id = b.task_pk
+            WHERE b.coalescing_key = ? AND b.workflow = ?
+            """, arguments: [key, plan.task.workflow]) {
+            history.sameBuild = (earlier["delivery_id"], earlier["task_id"])
+        }
+        guard plan.autoCancel else { return history }
+        history.newerDelivery = try Int64.fetchOne(db, sql: """
+            SELECT max(delivery_id) FROM webhook_subjects WHERE workflow = ? AND subject = ? AND delivery_id > ?
+            """, arguments: [plan.task.workflow, plan.subject, id])
+        history.olderActiveTasks = try Int64.fetchAll(db, sql: """
+            SELECT t.task_id FROM webhook_subjects s JOIN tasks t ON t.id = s.task_pk
+            WHERE s.workflow = ? AND s.subject = ? AND s.delivery_id < ? AND t.status IN ('created', 'running')
+            """, arguments: [plan.task.workflow, plan.subject, id])
+        return history
+    }
 
     /// A flat string map as a JSON object, without a JSONEncoder per delivery on the ingest path.
     static func jsonObject(_ map: [String: String]) -> String {

@@ -11,18 +11,15 @@ enum SQLiteRunRows {
             """)) {
             running[row["workflow"]] = row["n"]
         }
-        var free = limits.total - running.values.reduce(0, +)
-        guard free > 0 else { return [] }
-        var claimed: [TaskRecord] = []
-        // A bounded look-ahead, so a workflow at its limit cannot hide the tasks of others behind it.
+        let lookAhead = ClaimAdmission.lookAhead(running: running, limits: limits)
+        guard lookAhead > 0 else { return [] }
         let candidates = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT id, workflow FROM tasks WHERE status = 'created' ORDER BY id LIMIT ?
-            """), arguments: [max(free * 8, 64)])
-        for row in candidates where free > 0 {
-            let workflow: String = row["workflow"]
-            guard limits.admits(workflow, running: running) else { continue }
-            let pk: Int64 = row["id"]
-            let started = try TaskStateMachine.next(after: .created, on: .start).rawValue
+            """), arguments: [lookAhead]).map { ClaimAdmission.Candidate(key: $0["id"], workflow: $0["workflow"]) }
+        var claimed: [TaskRecord] = []
+        let started = try TaskStateMachine.next(after: .created, on: .start).rawValue
+        for candidate in ClaimAdmission.admit(candidates, running: running, limits: limits) {
+            let pk = candidate.key
             try db.cachedStatement(sql: """
                 UPDATE tasks SET status = ?, start_time = ?, end_time = 0, runner = ? WHERE id = ? AND status = 'created'
                 """).execute(arguments: [started, time, runner, pk])
@@ -34,8 +31,6 @@ enum SQLiteRunRows {
             let claimedTask = try SQLiteTaskRows.load(pk: pk, db: db)
             try SQLiteCommitStatusRows.want(.running, pk: pk, attempt: claimedTask.attempt, db: db)
             claimed.append(claimedTask)
-            running[workflow, default: 0] += 1
-            free -= 1
         }
         return claimed
     }

@@ -178,64 +178,26 @@ final class WebhookProcessor: Service, Sendable {
         case tryAgain(String)
     }
 
+    /// `DeliveryPlanner` decides; this only diffs the mirror when a rule's path filter asks.
     private func plan(_ stored: StoredDelivery) async -> Planned {
-        let delivery = stored.delivery
-        let objectKind = delivery.eventHeader.isEmpty ? (try? GitLabRoutingScanner.scan(delivery.body).objectKind) : nil
-        guard let event = GitLabEvents.event(header: delivery.eventHeader.isEmpty ? nil : delivery.eventHeader,
-                                             objectKind: objectKind) else {
-            return .complete(DeliveryOutcome(state: .ignored, reason: "ignored: Trestle does not act on '\(delivery.eventHeader)' events"), [])
-        }
-        guard config.workflows.contains(where: { $0.triggers.contains { $0.repo == delivery.repo && $0.events.contains(event) } }) else {
-            return .complete(DeliveryOutcome(state: .ignored,
-                                    reason: "ignored: no trigger rule acts on \(event.rawValue) events of repo '\(delivery.repo)'"), [])
-        }
-        var facts: WebhookFacts
-        do {
-            facts = try GitLabEvents.facts(event: event, repo: delivery.repo, body: delivery.body)
-        } catch {
-            if event == .note {
-                return .complete(DeliveryOutcome(state: .ignored, reason: "ignored: \(error)"), [])
-            }
-            return .complete(DeliveryOutcome(state: .failed, reason: "bad payload: \(error)"), [])
-        }
-        var decisions = TriggerMatcher.decide(facts, config: config)
-        if TriggerMatcher.needsPaths(decisions) {
+        switch DeliveryPlanner.plan(stored.delivery, id: stored.id, config: config, time: now()) {
+        case .complete(let outcome, let tasks):
+            return .complete(outcome, tasks)
+        case .needChangedPaths(let facts, let decisions):
+            let paths: [String]
             do {
-                facts.changedPaths = try await changedPaths(facts)
+                paths = try await changedPaths(facts)
             } catch let error as MirrorUnavailable {
                 return .tryAgain("cannot find the changed paths for the rules' path filters: \(error.underlying)")
             } catch {
                 return .complete(DeliveryOutcome(state: .failed, reason: "cannot find the changed paths for the rules' path filters: \(error)",
                                                  decisions: decisions), [])
             }
-            decisions = TriggerMatcher.decide(facts, config: config)
-        }
-        let matched = decisions.filter { $0.verdict == .matched }
-        guard !matched.isEmpty else {
-            let reasons = Set(decisions.map(\.reason)).sorted().joined(separator: "; ")
-            return .complete(DeliveryOutcome(state: .ignored, reason: "ignored: \(reasons)", decisions: decisions), [])
-        }
-        let time = now()
-        let tasks = matched.compactMap { decision -> PlannedWebhookTask? in
-            guard let workflow = config.workflow(named: decision.workflow) else { return nil }
-            let trigger = workflow.triggers[decision.trigger]
-            guard let task = WebhookTaskPlanner.newTask(facts, workflow: workflow, trigger: trigger,
-                                                        deliveryID: stored.id, time: time) else { return nil }
-            var planned = PlannedWebhookTask(task: task, coalescingKey: event == .note ? nil : WebhookTaskPlanner.coalescingKey(facts),
-                                             subject: facts.buildSubject, autoCancel: trigger.autoCancel)
-            // The project is the configured repo's, never the payload's (`GitLabProjects`).
-            if let gitlab = config.gitlab, let head = facts.headCommit {
-                planned.commitStatus = CommitStatusTarget(repo: delivery.repo, sha: head, ref: facts.ref,
-                                                          mergeRequestIID: facts.mergeRequest?.iid,
-                                                          notesMergeRequest: gitlab.mergeRequestNotes)
+            switch DeliveryPlanner.plan(stored.delivery, id: stored.id, config: config, changedPaths: paths, time: now()) {
+            case .complete(let outcome, let tasks): return .complete(outcome, tasks)
+            case .needChangedPaths: return .complete(DeliveryOutcome(state: .failed, reason: "the changed paths were not taken (a planner fault)"), [])
             }
-            return planned
         }
-        // Two rules of one workflow matching one delivery make one task.
-        var seen = Set<String>()
-        let unique = tasks.filter { seen.insert($0.task.workflow).inserted }
-        let reason = matched.map { "\($0.workflow): \($0.reason)" }.joined(separator: "; ")
-        return .complete(DeliveryOutcome(state: .created, reason: reason, decisions: decisions), unique)
     }
 
     /// From the payload when it lists every commit of a push; otherwise from a diff in the fetched mirror.
