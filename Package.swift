@@ -41,10 +41,16 @@ let package = Package(
             dependencies: ["CLibGit2", "TrestleCore"],
             swiftSettings: swiftSettings
         ),
+        // The store's roles, apart from any engine; each engine module alone imports its database library.
         .target(
             name: "TrestleStore",
+            dependencies: ["TrestleCore"],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "TrestleSQLite",
             dependencies: [
-                "TrestleCore",
+                "TrestleCore", "TrestleStore",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -66,7 +72,7 @@ let package = Package(
         .target(
             name: "TrestleServer",
             dependencies: [
-                "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner",
+                "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestleGit", "TrestleRunner",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -82,7 +88,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner", "CMalloc",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestleGit", "TrestleRunner", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -108,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TrestleStoreTests",
-            dependencies: ["TrestleStore", "TrestleCore", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["TrestleStore", "TrestleSQLite", "TrestleCore", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -119,7 +125,7 @@ let package = Package(
         .testTarget(
             name: "TrestleServerTests",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleGit", "TrestleRunner", "TrestleTestSupport",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestleGit", "TrestleRunner", "TrestleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

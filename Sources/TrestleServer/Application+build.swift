@@ -5,6 +5,7 @@ import ServiceLifecycle
 import TrestleCore
 import TrestleGit
 import TrestleRunner
+import TrestleSQLite
 import TrestleStore
 
 /// What `trestle serve` adds to the config file.

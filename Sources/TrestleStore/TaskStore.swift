@@ -1,11 +1,17 @@
 import TrestleCore
 
-/// Everything Trestle keeps about tasks. SQLite implements it now; PostgreSQL will
-/// implement the same protocol and pass the same test suite.
+/// Everything Trestle keeps, by the roles its callers use. Two engines implement every role
+/// (`TrestleSQLite`, and PostgreSQL next) and pass the same tests; the decisions (coalescing,
+/// auto-cancel, claim admission) are `TrestleCore`'s, so an engine only reads and writes.
 ///
 /// Operations that a user can get wrong (unknown task, illegal transition) throw
 /// `TaskOperationFailure`; anything else thrown is a `StoreError`.
-public protocol TaskStore: FlowStore {
+public protocol TaskStore: TaskRecordStore, RunStore, GitLabOutboxStore, DeliveryStore, FlowStore {
+    func close() async throws
+}
+
+/// Tasks and the status queries: the API dialects and the CLI.
+public protocol TaskRecordStore: Sendable {
     /// Stores a task, giving it the next `task_id` of its workflow, and indexes its commits.
     func createTask(_ task: NewTask) async throws -> TaskRecord
 
@@ -35,6 +41,10 @@ public protocol TaskStore: FlowStore {
     /// jobs that passed stay passed, the earlier attempt stays visible.
     func restartTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord
 
+}
+
+/// The executor's claims and progress.
+public protocol RunStore: Sendable {
     /// Moves created tasks, oldest first, to `running` for `runner` as far as `limits` allow
     /// (counting tasks already running anywhere), and answers them.
     func claimTasks(_ limits: RunLimits, runner: String, at time: Int64) async throws -> [TaskRecord]
@@ -50,6 +60,10 @@ public protocol TaskStore: FlowStore {
     /// those of the `requeue` workflows then start a new attempt (`created` again). Answers each task as it now is.
     func failInterruptedTasks(runner: String?, reason: String, requeue: Set<String>, at time: Int64) async throws -> [TaskSummary]
 
+}
+
+/// Commit statuses and merge request notes waiting to go to GitLab.
+public protocol GitLabOutboxStore: Sendable {
     /// Commit statuses to send now: the oldest unsent of each task whose retry time has come.
     func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend]
 
@@ -67,6 +81,10 @@ public protocol TaskStore: FlowStore {
     /// The task's commit status, if it has one (webhook tasks, with GitLab configured).
     func commitStatus(workflow: String, taskID: Int64) async throws -> CommitStatusRecord?
 
+}
+
+/// The webhook inbox: deliveries committed before their 2xx, then processed.
+public protocol DeliveryStore: Sendable {
     /// Commits webhook deliveries in one transaction (group commit); a delivery whose dedupe key
     /// was seen before is not stored again, and its receipt carries the earlier outcome.
     func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt]
@@ -91,8 +109,8 @@ public protocol TaskStore: FlowStore {
 
     func delivery(id: Int64) async throws -> StoredDelivery?
 
-    func close() async throws
 }
+
 
 public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var operation: String
@@ -106,7 +124,7 @@ public struct StoreError: Error, Sendable, CustomStringConvertible {
     public var description: String { "store: \(operation) failed: \(detail)" }
 }
 
-extension TaskStore {
+extension RunStore {
     /// Every row of the attempt's stages.
     public func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], ending: TaskStatus?,
                                at time: Int64) async throws -> Bool {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrestleCore
+import TrestleSQLite
 import TrestleStore
 
 /// Fills a store with synthetic tasks for `make bench`.

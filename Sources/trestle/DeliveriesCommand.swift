@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrestleCore
+import TrestleSQLite
 import TrestleStore
 
 /// The config and store a local inspection command reads (the server may be running: SQLite's

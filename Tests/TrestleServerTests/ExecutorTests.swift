@@ -4,6 +4,7 @@ import HummingbirdTesting
 import Testing
 import TrestleCore
 import TrestleServer
+import TrestleSQLite
 import TrestleStore
 import TrestleTestSupport
 #if canImport(Glibc)

@@ -4,6 +4,7 @@ import Testing
 import TrestleCore
 import TrestleGit
 import TrestleRunner
+import TrestleSQLite
 import TrestleStore
 @testable import TrestleServer
 import Yams

@@ -6,6 +6,7 @@ import Testing
 import TrestleTestSupport
 import TrestleCore
 import TrestleServer
+import TrestleSQLite
 import TrestleStore
 
 @Suite("GitLab webhook receiver over a live server")

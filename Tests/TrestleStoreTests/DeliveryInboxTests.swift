@@ -3,6 +3,7 @@ import Synchronization
 import Testing
 import TrestleCore
 import TrestleStore
+@testable import TrestleSQLite
 
 @Suite("Webhook inbox group commit")
 struct DeliveryInboxTests {

@@ -3,6 +3,7 @@ import GRDB
 import Testing
 import TrestleCore
 @testable import TrestleStore
+@testable import TrestleSQLite
 
 @Suite("Webhook inbox migrations")
 struct DeliveryMigrationTests {

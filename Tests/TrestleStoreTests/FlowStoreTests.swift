@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrestleCore
+import TrestleSQLite
 import TrestleStore
 
 @Suite("Flow store: descriptors, execution contexts and task values (v7)")

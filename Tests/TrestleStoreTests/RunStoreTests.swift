@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TrestleCore
 import TrestleStore
+@testable import TrestleSQLite
 
 @Suite("Executor claims and progress in the store")
 struct RunStoreTests {

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrestleCore
+import TrestleSQLite
 import TrestleStore
 
 /// Every store implementation the shared suite runs against (PostgreSQL joins later).

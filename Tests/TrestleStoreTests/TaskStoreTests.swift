@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TrestleCore
 import TrestleStore
+@testable import TrestleSQLite
 
 @Suite("Task store")
 struct TaskStoreTests {

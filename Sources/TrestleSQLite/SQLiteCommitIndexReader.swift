@@ -1,6 +1,7 @@
 import GRDBSQLite
 import Synchronization
 import TrestleCore
+import TrestleStore
 
 /// Answers the commitId status query on a few read-only connections of its own, each guarded
 /// by a mutex and used inline on the caller's thread with one persistent prepared statement.

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TrestleCore
+import TrestleStore
 
 /// The SQL of the webhook inbox, inside a caller's transaction.
 enum SQLiteDeliveryRows {

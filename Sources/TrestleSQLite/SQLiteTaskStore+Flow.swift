@@ -1,4 +1,5 @@
 import TrestleCore
+import TrestleStore
 
 extension SQLiteTaskStore {
     public func saveFlowDescriptor(_ descriptor: StoredFlowDescriptor) async throws {

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TrestleCore
+import TrestleStore
 
 /// The SQL of the flow tables, inside a caller's transaction.
 enum SQLiteFlowRows {

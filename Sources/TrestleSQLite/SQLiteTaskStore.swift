@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import TrestleCore
+import TrestleStore
 
 /// The embedded store: one SQLite file in WAL mode, written by one connection, read by a pool.
 public final class SQLiteTaskStore: TaskStore {

@@ -1,5 +1,6 @@
 import GRDB
 import TrestleCore
+import TrestleStore
 
 /// The commit statuses of webhook tasks, queued for GitLab in the transactions that change the
 /// tasks: a first-in-first-out queue per task, sent in order. Within an attempt a state is queued

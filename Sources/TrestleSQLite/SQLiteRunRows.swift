@@ -1,5 +1,6 @@
 import GRDB
 import TrestleCore
+import TrestleStore
 
 /// The SQL of the executor's claims and progress, inside a caller's write transaction.
 enum SQLiteRunRows {
