@@ -25,7 +25,8 @@ run: release
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)
 	# One test at a time: Foundation's Process.run crashed (signal 11) when fixture launches overlapped the server's jobs.
-	swift test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
+	# Beside a throwaway PostgreSQL cluster, for the store contract's PostgreSQL cases (never skipped).
+	scripts/with-postgres.sh swift test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
 	# Every operation of /openapi.yaml against a live server: documented answers only, no 5xx.
 	scripts/schemathesis.sh
 	# Every fuzz target (Fuzz/) replays its corpus and regressions, then fuzzes briefly: any crash fails.

@@ -13,6 +13,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Jobs run in a bubblewrap sandbox (executor.isolation: bwrap, the default); prlimit (util-linux) sets their limits.
 command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v prlimit >/dev/null 2>&1 || missing+=(util-linux)
+# make test runs the store's tests against a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 # schemathesis (make test's API check) comes from PyPI through pip.
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ "${1:-}" = "bench" ]; then

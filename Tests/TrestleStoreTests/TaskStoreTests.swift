@@ -6,10 +6,9 @@ import TrestleStore
 
 @Suite("Task store")
 struct TaskStoreTests {
-    @Test("task ids count from 1 per workflow", arguments: StoreKind.allCases)
-    func sequentialTaskIDs(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("task ids count from 1 per workflow", arguments: RecordStoreKind.allCases)
+    func sequentialTaskIDs(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let a1 = try await store.createTask(Tasks.new(workflow: "a"))
         let a2 = try await store.createTask(Tasks.new(workflow: "a"))
         let b1 = try await store.createTask(Tasks.new(workflow: "b"))
@@ -17,13 +16,12 @@ struct TaskStoreTests {
         #expect(a1.summary.status == .created)
         #expect(a1.attempts.count == 1)
         #expect(a1.currentStages.map(\.name) == ["build", "deploy"])
-        try await store.close()
+        try await close()
     }
 
-    @Test("concurrent creates give each workflow a gapless sequence without duplicates", arguments: StoreKind.allCases)
-    func concurrentCreates(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("concurrent creates give each workflow a gapless sequence without duplicates", arguments: RecordStoreKind.allCases)
+    func concurrentCreates(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let ids = try await withThrowingTaskGroup(of: (String, Int64).self) { group in
             for index in 0..<120 {
                 let workflow = index.isMultiple(of: 2) ? "even" : "odd"
@@ -33,13 +31,12 @@ struct TaskStoreTests {
         }
         #expect(ids["even"]?.sorted() == Array(1...60))
         #expect(ids["odd"]?.sorted() == Array(1...60))
-        try await store.close()
+        try await close()
     }
 
-    @Test("tasks are found by a set of full commit ids, newest first, each task once", arguments: StoreKind.allCases)
-    func setLookups(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("tasks are found by a set of full commit ids, newest first, each task once", arguments: RecordStoreKind.allCases)
+    func setLookups(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let (a, b, c) = (Tasks.commit(0xa), Tasks.commit(0xb), Tasks.commit(0xc))
         let both = try await store.createTask(Tasks.new(commits: [a, b], time: 100))
         let onlyB = try await store.createTask(Tasks.new(commits: [b], time: 200))
@@ -48,13 +45,12 @@ struct TaskStoreTests {
         #expect(found.map(\.taskID) == [onlyB.summary.taskID, both.summary.taskID])
         #expect(try await store.tasks(commits: [a, b], limit: 1).count == 1)
         #expect(try await store.tasks(commits: [], limit: 50).isEmpty)
-        try await store.close()
+        try await close()
     }
 
-    @Test("the commits built from a repo come newest first, each once, and only from that repo", arguments: StoreKind.allCases)
-    func commitsByRepo(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("the commits built from a repo come newest first, each once, and only from that repo", arguments: RecordStoreKind.allCases)
+    func commitsByRepo(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let (a, b, c) = (Tasks.commit(0xa), Tasks.commit(0xb), Tasks.commit(0xc))
         _ = try await store.createTask(Tasks.new(commits: [a], time: 100, repo: "api"))
         _ = try await store.createTask(Tasks.new(commits: [b], time: 200, repo: "api"))
@@ -64,13 +60,12 @@ struct TaskStoreTests {
         #expect(try await store.commits(builtFrom: "api", limit: 1) == [a])
         #expect(try await store.commits(builtFrom: "web", limit: 10) == [c])
         #expect(try await store.commits(builtFrom: "none", limit: 10).isEmpty)
-        try await store.close()
+        try await close()
     }
 
-    @Test("tasks are found by a full id and by 4-, 8- and 12-character prefixes, newest first", arguments: StoreKind.allCases)
-    func prefixLookups(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("tasks are found by a full id and by 4-, 8- and 12-character prefixes, newest first", arguments: RecordStoreKind.allCases)
+    func prefixLookups(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let target = CommitID("1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b")!
         let neighbour = CommitID("1a2b3c4e00000000000000000000000000000000")!
         let older = try await store.createTask(Tasks.new(commits: [target], time: 100))
@@ -92,25 +87,23 @@ struct TaskStoreTests {
         #expect(none.isEmpty)
         let limited = try await store.tasks(commitPrefix: CommitPrefix(parsing: "1a2b"), limit: 1)
         #expect(limited.count == 1)
-        try await store.close()
+        try await close()
     }
 
-    @Test("a task that builds two commits is found once by a prefix both share", arguments: StoreKind.allCases)
-    func oneTaskPerMatch(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("a task that builds two commits is found once by a prefix both share", arguments: RecordStoreKind.allCases)
+    func oneTaskPerMatch(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new(commits: [
             CommitID("abcd000000000000000000000000000000000001")!, CommitID("abcd000000000000000000000000000000000002")!,
         ]))
         let found = try await store.tasks(commitPrefix: CommitPrefix(parsing: "abcd0000"), limit: 50)
         #expect(found.count == 1)
-        try await store.close()
+        try await close()
     }
 
-    @Test("cancel ends every waiting job; restart keeps the task id and the earlier attempt", arguments: StoreKind.allCases)
-    func cancelThenRestart(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("cancel ends every waiting job; restart keeps the task id and the earlier attempt", arguments: RecordStoreKind.allCases)
+    func cancelThenRestart(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let created = try await store.createTask(Tasks.new(targets: ["a", "b"]))
         let by = TaskTrigger(kind: .api, by: "ops")
         let cancelled = try await store.cancelTask(workflow: "wf", taskID: created.summary.taskID, by: by, at: 2_000)
@@ -134,13 +127,12 @@ struct TaskStoreTests {
 
         let reread = try await store.task(workflow: "wf", taskID: created.summary.taskID)
         #expect(reread == restarted)
-        try await store.close()
+        try await close()
     }
 
-    @Test("illegal transitions and unknown tasks are refused and change nothing", arguments: StoreKind.allCases)
-    func refusals(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("illegal transitions and unknown tasks are refused and change nothing", arguments: RecordStoreKind.allCases)
+    func refusals(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let by = TaskTrigger(kind: .api, by: "ops")
         let created = try await store.createTask(Tasks.new())
         await #expect(throws: TaskOperationFailure.illegalTransition(workflow: "wf", taskID: 1,
@@ -161,26 +153,24 @@ struct TaskStoreTests {
         let after = try await store.task(workflow: "wf", taskID: created.summary.taskID)
         #expect(after?.summary.endTime == 5)
         #expect(after?.attempts.count == 1)
-        try await store.close()
+        try await close()
     }
 
-    @Test("bulk creates continue the workflow's sequence", arguments: StoreKind.allCases)
-    func bulkCreate(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("bulk creates continue the workflow's sequence", arguments: RecordStoreKind.allCases)
+    func bulkCreate(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         try await store.createTasks((0..<50).map { Tasks.new(commits: [Tasks.commit($0 + 1)]) })
         let next = try await store.createTask(Tasks.new())
         #expect(next.summary.taskID == 52)
         let found = try await store.tasks(commitPrefix: CommitPrefix(parsing: Tasks.commit(7).hex), limit: 5)
         #expect(found.map(\.taskID) == [8])
-        try await store.close()
+        try await close()
     }
 
-    @Test("a workflow's tasks come newest first, whole, at most the limit, and only that workflow's", arguments: StoreKind.allCases)
-    func tasksOfWorkflow(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("a workflow's tasks come newest first, whole, at most the limit, and only that workflow's", arguments: RecordStoreKind.allCases)
+    func tasksOfWorkflow(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         for index in 0..<5 {
             _ = try await store.createTask(Tasks.new(workflow: "a", time: Int64(100 + index)))
             _ = try await store.createTask(Tasks.new(workflow: "b", time: Int64(100 + index)))
@@ -194,6 +184,6 @@ struct TaskStoreTests {
         #expect(try await store.tasks(workflow: "a", limit: 50).count == 5)
         #expect(try await store.tasks(workflow: "ghost", limit: 50).isEmpty)
         #expect(try await store.tasks(workflow: "a", limit: 0).isEmpty)
-        try await store.close()
+        try await close()
     }
 }

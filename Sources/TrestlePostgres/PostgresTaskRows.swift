@@ -1,0 +1,229 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TrestleCore
+import TrestleStore
+
+/// The SQL of the task tables on PostgreSQL, inside a caller's transaction: the same rows and
+/// rules as `SQLiteTaskRows`, with row locks (`FOR UPDATE`) where SQLite has its one writer.
+enum PostgresTaskRows {
+    /// The new row's key and the task id it was given. The sequence row's update serialises
+    /// creates of one workflow, so ids stay unique and gap-free across connections.
+    static func insert(_ task: NewTask, on connection: PostgresConnection, logger: Logger) async throws -> (pk: Int64, taskID: Int64) {
+        let taskID = try await one(connection.query("""
+            INSERT INTO workflow_sequences (workflow, last_task_id) VALUES (\(task.workflow), 1)
+            ON CONFLICT (workflow) DO UPDATE SET last_task_id = workflow_sequences.last_task_id + 1
+            RETURNING last_task_id
+            """, logger: logger), Int64.self, "number task of \(task.workflow)")
+        let arguments = try StoreText.json(task.arguments)
+        let origin = try StoreText.json(task.origin)
+        let pk = try await one(connection.query("""
+            INSERT INTO tasks (workflow, task_id, project, env, status, attempt, trigger_kind, triggered_by, arguments, create_time, origin)
+            VALUES (\(task.workflow), \(taskID), \(task.project), \(task.env), \(TaskStatus.created.rawValue), 1,
+                    \(task.trigger.kind.rawValue), \(task.trigger.by), \(arguments), \(task.createTime), \(origin))
+            RETURNING id
+            """, logger: logger), Int64.self, "insert task of \(task.workflow)")
+        for commit in task.arguments.commitIDs {
+            try await connection.query("INSERT INTO task_commits (commit_id, task_pk) VALUES (\(commit.hex), \(pk))", logger: logger)
+        }
+        for built in task.arguments.repoCommits {
+            try await connection.query("""
+                INSERT INTO repo_commits (repo_name, task_pk, commit_id) VALUES (\(built.repoName), \(pk), \(built.commitID.hex))
+                ON CONFLICT DO NOTHING
+                """, logger: logger)
+        }
+        try await insertAttempt(pk: pk, number: 1, trigger: task.trigger, createTime: task.createTime, on: connection, logger: logger)
+        let stages = task.stages.map { plan in
+            StageRecord(name: plan.name, status: .created, jobs: plan.jobs.map {
+                JobRecord(name: $0.name, kind: $0.kind, target: $0.target, status: .created)
+            })
+        }
+        try await insertStages(stages, pk: pk, attempt: 1, on: connection, logger: logger)
+        return (pk, taskID)
+    }
+
+    static func primaryKey(workflow: String, taskID: Int64, lock: Bool = false, on connection: PostgresConnection,
+                           logger: Logger) async throws -> Int64? {
+        let rows = lock
+            ? try await connection.query("SELECT id FROM tasks WHERE workflow = \(workflow) AND task_id = \(taskID) FOR UPDATE", logger: logger)
+            : try await connection.query("SELECT id FROM tasks WHERE workflow = \(workflow) AND task_id = \(taskID)", logger: logger)
+        for try await pk in rows.decode(Int64.self) { return pk }
+        return nil
+    }
+
+    static func load(pk: Int64, on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
+        var found: (TaskSummary, String, TaskTrigger, String, Int, String?)?
+        for try await row in try await connection.query("""
+            SELECT task_id, workflow, project, status, create_time, start_time, end_time,
+                   env, attempt, trigger_kind, triggered_by, arguments, origin
+            FROM tasks WHERE id = \(pk)
+            """, logger: logger).decode((Int64, String, String, String, Int64, Int64, Int64, String, Int, String, String, String, String?).self) {
+            let summary = TaskSummary(taskID: row.0, workflow: row.1, project: row.2, status: try status(row.3),
+                                      createTime: row.4, startTime: row.5, endTime: row.6)
+            found = (summary, row.7, try trigger(row.9, row.10), row.11, row.8, row.12)
+        }
+        guard let (summary, env, trigger, argumentsText, attempt, originText) = found else {
+            throw StoreError(operation: "load task", detail: "no task row \(pk)")
+        }
+        let stages = try await loadStages(pk: pk, on: connection, logger: logger)
+        var attempts: [TaskAttempt] = []
+        for try await row in try await connection.query("""
+            SELECT attempt, status, trigger_kind, triggered_by, create_time, start_time, end_time, cancelled_by
+            FROM task_attempts WHERE task_pk = \(pk) ORDER BY attempt
+            """, logger: logger).decode((Int, String, String, String, Int64, Int64, Int64, String?).self) {
+            attempts.append(TaskAttempt(number: row.0, trigger: try self.trigger(row.2, row.3), status: try status(row.1),
+                                        createTime: row.4, startTime: row.5, endTime: row.6, cancelledBy: row.7,
+                                        stages: stages[row.0] ?? []))
+        }
+        let arguments = try JSONDecoder().decode(TaskArguments.self, from: Data(argumentsText.utf8))
+        let origin = try originText.map { try JSONDecoder().decode(TaskOrigin.self, from: Data($0.utf8)) }
+        return TaskRecord(summary: summary, env: env, trigger: trigger, arguments: arguments, attempt: attempt,
+                          attempts: attempts, origin: origin)
+    }
+
+    static func cancel(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64,
+                       on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
+        let (pk, current, next) = try await transition(workflow: workflow, taskID: taskID, on: .cancel, connection, logger)
+        let stages = TaskPlanner.cancelledStages(from: current.currentStages, at: time)
+        try await connection.query("UPDATE tasks SET status = \(next.rawValue), end_time = \(time) WHERE id = \(pk)", logger: logger)
+        try await connection.query("""
+            UPDATE task_attempts SET status = \(next.rawValue), end_time = \(time), cancelled_by = \(trigger.by)
+            WHERE task_pk = \(pk) AND attempt = \(current.attempt)
+            """, logger: logger)
+        try await replaceStages(stages, pk: pk, attempt: current.attempt, on: connection, logger: logger)
+        try await PostgresOutboxRows.want(next, pk: pk, attempt: current.attempt, on: connection, logger: logger)
+        return try await load(pk: pk, on: connection, logger: logger)
+    }
+
+    static func restart(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64,
+                        on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
+        let (pk, current, next) = try await transition(workflow: workflow, taskID: taskID, on: .restart, connection, logger)
+        let attempt = current.attempt + 1
+        try await connection.query("""
+            UPDATE tasks SET status = \(next.rawValue), attempt = \(attempt), start_time = 0, end_time = 0 WHERE id = \(pk)
+            """, logger: logger)
+        try await insertAttempt(pk: pk, number: attempt, trigger: trigger, createTime: time, on: connection, logger: logger)
+        try await insertStages(TaskPlanner.restartStages(from: current.currentStages), pk: pk, attempt: attempt,
+                               on: connection, logger: logger)
+        try await PostgresOutboxRows.want(next, pk: pk, attempt: attempt, on: connection, logger: logger)
+        return try await load(pk: pk, on: connection, logger: logger)
+    }
+
+    /// The task, locked for the rest of the transaction, and the status the core gives it on `event`.
+    private static func transition(workflow: String, taskID: Int64, on event: TaskEvent, _ connection: PostgresConnection,
+                                   _ logger: Logger) async throws -> (Int64, TaskRecord, TaskStatus) {
+        guard let pk = try await primaryKey(workflow: workflow, taskID: taskID, lock: true, on: connection, logger: logger) else {
+            throw TaskOperationFailure.taskNotFound(workflow: workflow, taskID: taskID)
+        }
+        let current = try await load(pk: pk, on: connection, logger: logger)
+        do {
+            return (pk, current, try TaskStateMachine.next(after: current.summary.status, on: event))
+        } catch {
+            throw TaskOperationFailure.illegalTransition(workflow: workflow, taskID: taskID, error)
+        }
+    }
+
+    private static func insertAttempt(pk: Int64, number: Int, trigger: TaskTrigger, createTime: Int64,
+                                      on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            INSERT INTO task_attempts (task_pk, attempt, status, trigger_kind, triggered_by, create_time)
+            VALUES (\(pk), \(number), \(TaskStatus.created.rawValue), \(trigger.kind.rawValue), \(trigger.by), \(createTime))
+            """, logger: logger)
+    }
+
+    static func replaceStages(_ stages: [StageRecord], pk: Int64, attempt: Int, on connection: PostgresConnection,
+                              logger: Logger) async throws {
+        try await connection.query("DELETE FROM task_jobs WHERE task_pk = \(pk) AND attempt = \(attempt)", logger: logger)
+        try await connection.query("DELETE FROM task_stages WHERE task_pk = \(pk) AND attempt = \(attempt)", logger: logger)
+        try await insertStages(stages, pk: pk, attempt: attempt, on: connection, logger: logger)
+    }
+
+    private static func insertStages(_ stages: [StageRecord], pk: Int64, attempt: Int, on connection: PostgresConnection,
+                                     logger: Logger) async throws {
+        for (stagePosition, stage) in stages.enumerated() {
+            try await connection.query("""
+                INSERT INTO task_stages (task_pk, attempt, position, name, status, start_time, end_time)
+                VALUES (\(pk), \(attempt), \(stagePosition), \(stage.name), \(stage.status.rawValue), \(stage.startTime), \(stage.endTime))
+                """, logger: logger)
+            for (position, job) in stage.jobs.enumerated() {
+                try await connection.query("""
+                    INSERT INTO task_jobs (task_pk, attempt, stage_position, position, name, kind, target, status,
+                                           start_time, end_time, error, image)
+                    VALUES (\(pk), \(attempt), \(stagePosition), \(position), \(job.name), \(job.kind.rawValue), \(job.target),
+                            \(job.status.rawValue), \(job.startTime), \(job.endTime), \(job.error), \(job.image))
+                    """, logger: logger)
+            }
+        }
+    }
+
+    /// Stages of every attempt, keyed by attempt number.
+    private static func loadStages(pk: Int64, on connection: PostgresConnection, logger: Logger) async throws -> [Int: [StageRecord]] {
+        var jobs: [Int: [Int: [JobRecord]]] = [:]
+        for try await row in try await connection.query("""
+            SELECT attempt, stage_position, name, kind, target, status, start_time, end_time, error, image
+            FROM task_jobs WHERE task_pk = \(pk) ORDER BY attempt, stage_position, position
+            """, logger: logger).decode((Int, Int, String, String, String, String, Int64, Int64, String?, String?).self) {
+            guard let kind = JobKind(rawValue: row.3) else {
+                throw StoreError(operation: "load jobs", detail: "unknown job kind \(row.3)")
+            }
+            let job = JobRecord(name: row.2, kind: kind, target: row.4, status: try status(row.5), startTime: row.6,
+                                endTime: row.7, error: row.8, image: row.9)
+            jobs[row.0, default: [:]][row.1, default: []].append(job)
+        }
+        var stages: [Int: [StageRecord]] = [:]
+        for try await row in try await connection.query("""
+            SELECT attempt, position, name, status, start_time, end_time
+            FROM task_stages WHERE task_pk = \(pk) ORDER BY attempt, position
+            """, logger: logger).decode((Int, Int, String, String, Int64, Int64).self) {
+            stages[row.0, default: []].append(StageRecord(name: row.2, status: try status(row.3), startTime: row.4, endTime: row.5,
+                                                          jobs: jobs[row.0]?[row.1] ?? []))
+        }
+        return stages
+    }
+
+    static func summaries(_ rows: PostgresRowSequence) async throws -> [TaskSummary] {
+        var summaries: [TaskSummary] = []
+        var previous: Int64?
+        for try await row in rows.decode((Int64, Int64, String, String, String, Int64, Int64, Int64).self) {
+            // A task that built two commits sharing a prefix comes twice, side by side.
+            if row.0 == previous { continue }
+            previous = row.0
+            summaries.append(TaskSummary(taskID: row.1, workflow: row.2, project: row.3, status: try status(row.4),
+                                         createTime: row.5, startTime: row.6, endTime: row.7))
+        }
+        return summaries
+    }
+
+    static func trigger(_ kind: String, _ by: String) throws -> TaskTrigger {
+        guard let kind = TriggerKind(rawValue: kind) else {
+            throw StoreError(operation: "load task", detail: "unknown trigger kind \(kind)")
+        }
+        return TaskTrigger(kind: kind, by: by)
+    }
+
+    static func status(_ text: String) throws -> TaskStatus {
+        guard let status = TaskStatus(rawValue: text) else {
+            throw StoreError(operation: "load task", detail: "unknown status '\(text)'")
+        }
+        return status
+    }
+
+    /// The single value of a one-row answer.
+    static func one<T: PostgresDecodable>(_ rows: PostgresRowSequence, _ type: T.Type, _ operation: String) async throws -> T {
+        for try await value in rows.decode(T.self) { return value }
+        throw StoreError(operation: operation, detail: "the database answered no row")
+    }
+}
+
+/// Values stored as text.
+enum StoreText {
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return encoder
+    }()
+
+    static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+}

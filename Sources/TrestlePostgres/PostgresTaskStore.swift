@@ -1,0 +1,173 @@
+import Logging
+import PostgresNIO
+import TrestleCore
+import TrestleStore
+
+/// The PostgreSQL engine: a pooled `PostgresClient` (postgres-nio), the schema migrated at start
+/// under an advisory lock, and the store's roles as SQL. The decisions are `TrestleCore`'s, as
+/// for SQLite; this type only reads and writes.
+///
+/// Roles so far: `TaskRecordStore`. The run, delivery, outbox and flow roles follow, each passing
+/// the same contract tests as SQLite's.
+public final class PostgresTaskStore: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+    private let running: Task<Void, Never>
+
+    /// Connects with `url` (`postgres://…?sslmode=…`), at most `poolSize` connections, and migrates
+    /// (unless told not to: `trestle migrate` and tests' admin connections).
+    public init(url: String, poolSize: Int = 16, migrating: Bool = true,
+                logger: Logger = Logger(label: "trestle.postgres")) async throws {
+        let client = PostgresClient(configuration: try PostgresURL.configuration(url, poolSize: poolSize),
+                                    backgroundLogger: logger)
+        self.client = client
+        self.logger = logger
+        running = Task { await client.run() }
+        guard migrating else { return }
+        do {
+            let applied = try await PostgresMigrations.apply(client, logger: logger)
+            if !applied.isEmpty {
+                logger.info("PostgreSQL store migrated", metadata: ["versions": "\(applied)"])
+            }
+        } catch {
+            running.cancel()
+            throw StoreError(operation: "open PostgreSQL store at \(PostgresURL.redacted(url))", detail: "\(String(reflecting: error))")
+        }
+    }
+
+    /// Runs one statement of the admin's own (never built from input).
+    public func execute(_ sql: String) async throws {
+        let logger = logger
+        try await read("run \(sql.prefix(40))") { connection in
+            try await connection.query(PostgresQuery(unsafeSQL: sql), logger: logger)
+        }
+    }
+
+    public func close() async throws {
+        running.cancel()
+        await running.value
+    }
+
+    func transaction<T: Sendable>(_ operation: String,
+                                  _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let failure as TaskOperationFailure {
+            throw failure
+        } catch let error as StoreError {
+            throw error
+        } catch let error as PostgresTransactionError {
+            if let failure = error.closureError as? TaskOperationFailure { throw failure }
+            if let failure = error.closureError as? StoreError { throw failure }
+            throw StoreError(operation: operation, detail: String(reflecting: error))
+        } catch {
+            throw StoreError(operation: operation, detail: String(reflecting: error))
+        }
+    }
+
+    func read<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withConnection { connection in try await body(connection) }
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(operation: operation, detail: String(reflecting: error))
+        }
+    }
+}
+
+extension PostgresTaskStore: TaskRecordStore {
+    public func createTask(_ task: NewTask) async throws -> TaskRecord {
+        let logger = logger
+        return try await transaction("create a task of \(task.workflow)") { connection in
+            let (pk, _) = try await PostgresTaskRows.insert(task, on: connection, logger: logger)
+            return try await PostgresTaskRows.load(pk: pk, on: connection, logger: logger)
+        }
+    }
+
+    public func createTasks(_ tasks: [NewTask]) async throws {
+        let logger = logger
+        try await transaction("create \(tasks.count) tasks") { connection in
+            for task in tasks { _ = try await PostgresTaskRows.insert(task, on: connection, logger: logger) }
+        }
+    }
+
+    public func tasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary] {
+        let logger = logger
+        return try await read("find tasks by commit \(prefix)") { connection in
+            try await PostgresTaskRows.summaries(connection.query("""
+                SELECT t.id, t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
+                FROM task_commits c JOIN tasks t ON t.id = c.task_pk
+                WHERE c.commit_id >= \(prefix.hex) AND c.commit_id < \(prefix.rangeUpperBound)
+                ORDER BY t.create_time DESC, t.id DESC
+                LIMIT \(limit)
+                """, logger: logger))
+        }
+    }
+
+    public func tasks(commits: [CommitID], limit: Int) async throws -> [TaskSummary] {
+        guard !commits.isEmpty else { return [] }
+        let logger = logger
+        return try await read("find tasks by \(commits.count) commits") { connection in
+            try await PostgresTaskRows.summaries(connection.query("""
+                SELECT DISTINCT t.id, t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
+                FROM task_commits c JOIN tasks t ON t.id = c.task_pk
+                WHERE c.commit_id = ANY(\(commits.map(\.hex)))
+                ORDER BY t.create_time DESC, t.id DESC
+                LIMIT \(limit)
+                """, logger: logger))
+        }
+    }
+
+    public func commits(builtFrom repo: String, limit: Int) async throws -> [CommitID] {
+        let logger = logger
+        return try await read("find commits built from repo \(repo)") { connection in
+            var seen = Set<CommitID>()
+            var found: [CommitID] = []
+            for try await hex in try await connection.query("""
+                SELECT commit_id FROM repo_commits WHERE repo_name = \(repo) ORDER BY task_pk DESC
+                """, logger: logger).decode(String.self) {
+                guard found.count < limit else { break }
+                if let commit = CommitID(hex), seen.insert(commit).inserted { found.append(commit) }
+            }
+            return found
+        }
+    }
+
+    public func task(workflow: String, taskID: Int64) async throws -> TaskRecord? {
+        let logger = logger
+        return try await read("read task \(taskID) of \(workflow)") { connection in
+            guard let pk = try await PostgresTaskRows.primaryKey(workflow: workflow, taskID: taskID, on: connection, logger: logger) else {
+                return nil
+            }
+            return try await PostgresTaskRows.load(pk: pk, on: connection, logger: logger)
+        }
+    }
+
+    public func tasks(workflow: String, limit: Int) async throws -> [TaskRecord] {
+        let logger = logger
+        return try await read("read the tasks of \(workflow)") { connection in
+            var keys: [Int64] = []
+            for try await pk in try await connection.query("""
+                SELECT id FROM tasks WHERE workflow = \(workflow) ORDER BY task_id DESC LIMIT \(max(limit, 0))
+                """, logger: logger).decode(Int64.self) { keys.append(pk) }
+            var records: [TaskRecord] = []
+            for pk in keys { records.append(try await PostgresTaskRows.load(pk: pk, on: connection, logger: logger)) }
+            return records
+        }
+    }
+
+    public func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
+        let logger = logger
+        return try await transaction("cancel task \(taskID) of \(workflow)") { connection in
+            try await PostgresTaskRows.cancel(workflow: workflow, taskID: taskID, by: trigger, at: time, on: connection, logger: logger)
+        }
+    }
+
+    public func restartTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
+        let logger = logger
+        return try await transaction("restart task \(taskID) of \(workflow)") { connection in
+            try await PostgresTaskRows.restart(workflow: workflow, taskID: taskID, by: trigger, at: time, on: connection, logger: logger)
+        }
+    }
+}
