@@ -171,3 +171,29 @@ extension PostgresTaskStore: TaskRecordStore {
         }
     }
 }
+
+extension PostgresTaskStore: RunStore {
+    public func claimTasks(_ limits: RunLimits, runner: String, at time: Int64) async throws -> [TaskRecord] {
+        let logger = logger
+        return try await transaction("claim tasks to run") { connection in
+            try await PostgresRunRows.claim(limits, runner: runner, at: time, on: connection, logger: logger)
+        }
+    }
+
+    public func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], changes: StageChanges?,
+                               ending: TaskStatus?, at time: Int64) async throws -> Bool {
+        let logger = logger
+        return try await transaction("record the progress of task \(taskID) of \(workflow)") { connection in
+            try await PostgresRunRows.record(workflow: workflow, taskID: taskID, attempt: attempt, stages: stages, changes: changes,
+                                             ending: ending, at: time, on: connection, logger: logger)
+        }
+    }
+
+    public func failInterruptedTasks(runner: String?, reason: String, requeue: Set<String>, at time: Int64) async throws -> [TaskSummary] {
+        let logger = logger
+        return try await transaction("fail interrupted tasks") { connection in
+            try await PostgresRunRows.failInterrupted(runner: runner, reason: reason, requeue: requeue, at: time,
+                                                      on: connection, logger: logger)
+        }
+    }
+}

@@ -7,10 +7,9 @@ import TrestleStore
 @Suite("Executor claims and progress in the store")
 struct RunStoreTests {
     @Test("claims take created tasks oldest first within the total and per-workflow limits, counting tasks already running",
-          arguments: StoreKind.allCases)
-    func claimsRespectLimits(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+          arguments: RecordStoreKind.allCases)
+    func claimsRespectLimits(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         for workflow in ["a", "a", "a", "b", "b"] {
             _ = try await store.createTask(Tasks.new(workflow: workflow))
         }
@@ -32,14 +31,13 @@ struct RunStoreTests {
         let a1Now = try #require(try await store.task(workflow: "a", taskID: 1))
         #expect(a1Now.summary.status == .passed && a1Now.summary.endTime == 12)
         #expect(a1Now.attempts.last?.status == .passed)
-        try await store.close()
+        try await close()
     }
 
     @Test("progress with changes writes only the rows named: a job's start is one job row and its stage, not the task's every job",
-          arguments: StoreKind.allCases)
-    func progressWritesOnlyTheChangedRows(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+          arguments: RecordStoreKind.allCases)
+    func progressWritesOnlyTheChangedRows(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new(workflow: "a"))
         let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "r", at: 10).first)
         let before = claimed.currentStages
@@ -54,13 +52,12 @@ struct RunStoreTests {
         let stored = try #require(try await store.task(workflow: "a", taskID: 1)).currentStages
         #expect(stored[0] == started[0])
         #expect(Array(stored.dropFirst()) == Array(before.dropFirst()))
-        try await store.close()
+        try await close()
     }
 
-    @Test("progress for a task cancelled meanwhile is refused and changes nothing", arguments: StoreKind.allCases)
-    func progressAfterCancelIsRefused(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("progress for a task cancelled meanwhile is refused and changes nothing", arguments: RecordStoreKind.allCases)
+    func progressAfterCancelIsRefused(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "r", at: 5).first)
         _ = try await store.cancelTask(workflow: "wf", taskID: 1, by: TaskTrigger(kind: .api, by: "u"), at: 6)
@@ -69,13 +66,12 @@ struct RunStoreTests {
         let task = try #require(try await store.task(workflow: "wf", taskID: 1))
         #expect(task.summary.status == .cancelled)
         #expect(task.currentStages.flatMap(\.jobs).allSatisfy { $0.status == .cancelled })
-        try await store.close()
+        try await close()
     }
 
-    @Test("tasks left running by a gone executor are failed with the reason; others are untouched", arguments: StoreKind.allCases)
-    func interruptedTasksFail(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("tasks left running by a gone executor are failed with the reason; others are untouched", arguments: RecordStoreKind.allCases)
+    func interruptedTasksFail(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         _ = try await store.createTask(Tasks.new())
         let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "old", at: 5).first)
@@ -88,14 +84,13 @@ struct RunStoreTests {
         #expect(task.currentStages[0].jobs[0].error == "executor restarted")
         #expect(task.currentStages[1].jobs[0].error == "not run: executor restarted")
         #expect(try await store.task(workflow: "wf", taskID: 2)?.summary.status == .created)
-        try await store.close()
+        try await close()
     }
 
     @Test("a task of a workflow that re-queues interrupted tasks starts a new attempt, the interrupted one kept as failed",
-          arguments: StoreKind.allCases)
-    func interruptedTasksRequeue(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+          arguments: RecordStoreKind.allCases)
+    func interruptedTasksRequeue(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         _ = try await store.claimTasks(RunLimits(total: 1), runner: "old", at: 5)
         let requeued = try await store.failInterruptedTasks(runner: nil, reason: "executor restarted", requeue: ["wf"], at: 9)
@@ -104,6 +99,6 @@ struct RunStoreTests {
         #expect(task.attempts.map(\.status) == [.failed, .created])
         #expect(task.attempts.last?.trigger == TaskTrigger(kind: .restart, by: "executor restarted"))
         #expect(try await store.claimTasks(RunLimits(total: 1), runner: "new", at: 10).map(\.attempt) == [2])
-        try await store.close()
+        try await close()
     }
 }
