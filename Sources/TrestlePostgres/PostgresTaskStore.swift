@@ -197,3 +197,43 @@ extension PostgresTaskStore: RunStore {
         }
     }
 }
+
+extension PostgresTaskStore: GitLabOutboxStore {
+    public func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend] {
+        let logger = logger
+        return try await transaction("read due commit statuses") { connection in
+            try await PostgresOutboxRows.due(now: now, limit: limit, on: connection, logger: logger)
+        }
+    }
+
+    public func commitStatusSent(_ send: CommitStatusSend, error: String?, retryAt: Int64?) async throws {
+        let logger = logger
+        try await transaction("record a commit status send") { connection in
+            try await PostgresOutboxRows.sent(send, error: error, retryAt: retryAt, on: connection, logger: logger)
+        }
+    }
+
+    public func dueMergeRequestNotes(now: Int64, limit: Int) async throws -> [MergeRequestNoteSend] {
+        let logger = logger
+        return try await read("read due merge request notes") { connection in
+            try await PostgresOutboxRows.dueNotes(now: now, limit: limit, on: connection, logger: logger)
+        }
+    }
+
+    public func mergeRequestNoteSent(_ send: MergeRequestNoteSend, noteID: Int?, error: String?, retryAt: Int64?) async throws {
+        let logger = logger
+        try await transaction("record a merge request note send") { connection in
+            try await PostgresOutboxRows.noteSent(send, noteID: noteID, error: error, retryAt: retryAt, on: connection, logger: logger)
+        }
+    }
+
+    public func commitStatus(workflow: String, taskID: Int64) async throws -> CommitStatusRecord? {
+        let logger = logger
+        return try await read("read the commit status of task \(taskID) of \(workflow)") { connection in
+            guard let pk = try await PostgresTaskRows.primaryKey(workflow: workflow, taskID: taskID, on: connection, logger: logger) else {
+                return nil
+            }
+            return try await PostgresOutboxRows.record(pk: pk, on: connection, logger: logger)
+        }
+    }
+}

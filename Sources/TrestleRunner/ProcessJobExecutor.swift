@@ -107,7 +107,7 @@ struct ProcessJobExecutor: JobExecutor {
             mirrorObjects: repos.compactMap { context.mirrors[$0].map { $0.path + "/objects" } },
             network: shellJob?.network ?? target?.network ?? true, limits: limits, command: command)
         let started = context.isolation.command(sandboxJob, rootfs: job.kind == .shell ? nil : target?.rootfs)
-        let process = JobCommand(process: started.process, environment: environment, runAs: started.runAs,
+        let process = JobCommand(process: started.process, environment: environment,
                                  masked: workflow.secrets.map(\.value.value), workingDirectory: started.workingDirectory,
                                  logPath: logPath, maxLogBytes: context.config.executor.maxLogBytes, deadline: jobDeadline,
                                  killGrace: .seconds(context.config.executor.killGrace))

@@ -49,7 +49,11 @@ public struct JobIsolationSetup: Sendable {
         }
         let root = getuid() == 0
         let runAs = root ? config.executor.runAs : nil
-        let sandbox = Sandbox(bwrap: bwrap, prlimit: prlimit, uid: runAs?.uid ?? getuid(), gid: runAs?.gid ?? getgid())
+        guard runAs == nil || executable("setpriv") != nil else {
+            throw RunnerError("cannot start jobs as uid \(config.executor.runAs.uid): setpriv (util-linux) is not installed; install it with apt-get install -y util-linux")
+        }
+        let sandbox = Sandbox(bwrap: bwrap, prlimit: prlimit, setpriv: executable("setpriv") ?? "/usr/bin/setpriv",
+                              switchTo: runAs, uid: runAs?.uid ?? getuid(), gid: runAs?.gid ?? getgid())
         var rootfs: [String: SandboxLayout] = [:]
         for target in config.workflows.flatMap(\.targets) {
             guard let path = target.rootfs, rootfs[path] == nil else { continue }
@@ -88,16 +92,10 @@ public struct JobIsolationSetup: Sendable {
         defer { workspaces.remove(workspace) }
         let command = sandbox.command(Sandbox.Job(layout: host, workspace: workspace, workingDirectory: workspace, mirrorObjects: [],
                                                   network: false, limits: JobLimits.defaults, command: "exit 0"))
-        var options = PlatformOptions()
-        if let runAs {
-            options.userID = runAs.uid
-            options.groupID = runAs.gid
-            options.supplementaryGroups = []
-        }
         let advice = "install bubblewrap, allow user namespaces (sysctl -w user.max_user_namespaces=15000), make the data dir traversable by uid \(sandbox.uid) (chmod o+x on it and its parents), or, for trusted code only, set executor.isolation: none"
         do {
             let result = try await Subprocess.run(.path(FilePath(command.executable)), arguments: Arguments(command.arguments),
-                                                  environment: .custom([:]), workingDirectory: "/", platformOptions: options,
+                                                  environment: .custom([:]), workingDirectory: "/",
                                                   output: .string(limit: 8_192), error: .string(limit: 8_192))
             guard case .exited(0) = result.terminationStatus else {
                 let said = result.standardError.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -150,20 +148,20 @@ public struct JobIsolationSetup: Sendable {
     }
 
     /// How a job's command is started: in its sandbox, or with limits only.
-    func command(_ job: Sandbox.Job, rootfs path: String?) -> (process: SandboxedCommand, workingDirectory: String, runAs: RunAs?) {
+    func command(_ job: Sandbox.Job, rootfs path: String?) -> (process: SandboxedCommand, workingDirectory: String) {
         switch isolation {
         case .none:
             // No process limit: unsandboxed, the kernel would count the server's own threads and
             // every other job of its user against it (and not at all for root).
             return (SandboxedCommand(executable: prlimit, arguments: job.limits.processOptions + ["--", "/bin/sh", "-c", job.command]),
-                    job.workingDirectory, nil)
+                    job.workingDirectory)
         case .bwrap:
             var job = job
             job.layout = path.flatMap { rootfs[$0] } ?? host
             job.hiddenDirectories = hiddenDirectories
             job.hiddenFiles = hiddenFiles
             // The process starts in / on the host: the job's user may not be able to enter the data dir.
-            return (sandbox.command(job), "/", runAs)
+            return (sandbox.command(job), "/")
         }
     }
 }

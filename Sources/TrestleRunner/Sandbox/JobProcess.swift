@@ -18,8 +18,6 @@ struct JobCommand: Sendable {
     /// through `environment`.
     var process: SandboxedCommand
     var environment: [String: String]
-    /// Who the process runs as (the server is root); nil keeps the server's own user.
-    var runAs: RunAs?
     /// Secret values the log must not show.
     var masked: [String] = []
     var workingDirectory: String
@@ -64,11 +62,6 @@ enum JobProcess {
     private static func run(_ job: JobCommand, log: CappedLogWriter) async -> JobEnd {
         var options = PlatformOptions()
         options.processGroupID = 0
-        if let runAs = job.runAs {
-            options.userID = runAs.uid
-            options.groupID = runAs.gid
-            options.supplementaryGroups = []
-        }
         options.teardownSequence = [.gracefulShutDown(allowedDurationToNextStep: job.killGrace)]
         var environment: [Environment.Key: String] = [:]
         for (name, value) in job.environment {

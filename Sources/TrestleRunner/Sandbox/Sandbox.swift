@@ -18,6 +18,11 @@ struct SandboxedCommand: Sendable, Equatable {
 struct Sandbox: Sendable {
     var bwrap = "/usr/bin/bwrap"
     var prlimit = "/usr/bin/prlimit"
+    var setpriv = "/usr/bin/setpriv"
+    /// Set when the server is root: `setpriv` becomes this user before anything else runs. Not the
+    /// spawn's own uid switch: swift-subprocess forks with a raw `clone3`, so glibc's `setgroups`
+    /// and `setuid` in the child can wait forever on a lock another server thread held at the fork.
+    var switchTo: RunAs?
     /// The ids the job has inside, which are also its ids on the host (an unprivileged user namespace).
     var uid: UInt32
     var gid: UInt32
@@ -72,7 +77,10 @@ struct Sandbox: Sendable {
         // job's fork bomb cannot use up another job's processes.
         if let pids = job.limits.pidsOption { arguments += [prlimit, pids, "--"] }
         arguments += ["/bin/sh", "-c", job.command]
-        return SandboxedCommand(executable: prlimit, arguments: arguments)
+        guard let switchTo else { return SandboxedCommand(executable: prlimit, arguments: arguments) }
+        return SandboxedCommand(executable: setpriv, arguments: [
+            "--reuid", String(switchTo.uid), "--regid", String(switchTo.gid), "--clear-groups", "--", prlimit,
+        ] + arguments)
     }
 
     /// The size of `/tmp` and `/dev/shm` when a job has no memory limit.
