@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import PostgresNIO
 import TrestleCore
@@ -235,5 +236,84 @@ extension PostgresTaskStore: GitLabOutboxStore {
             }
             return try await PostgresOutboxRows.record(pk: pk, on: connection, logger: logger)
         }
+    }
+}
+
+extension PostgresTaskStore: DeliveryStore {
+    public func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt] {
+        let logger = logger
+        return try await transaction("record \(deliveries.count) webhook deliveries") { connection in
+            try await PostgresDeliveryRows.record(deliveries, on: connection, logger: logger)
+        }
+    }
+
+    /// The inbox's writer thread is not on the cooperative pool, so it may wait here for the
+    /// asynchronous write: one transaction per batch, the group commit.
+    public func recordDeliveriesBlocking(_ deliveries: [NewDelivery]) throws -> [DeliveryReceipt] {
+        let result = BlockingResult<[DeliveryReceipt]>()
+        Task {
+            do {
+                result.set(.success(try await self.recordDeliveries(deliveries)))
+            } catch {
+                result.set(.failure(error))
+            }
+        }
+        return try result.wait().get()
+    }
+
+    public func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery] {
+        let logger = logger
+        return try await read("read pending webhook deliveries") { connection in
+            try await PostgresDeliveryRows.pending(limit: limit, dueAt: now, on: connection, logger: logger)
+        }
+    }
+
+    public func postponeDelivery(id: Int64, attempts: DeliveryAttempts) async throws {
+        let logger = logger
+        try await transaction("postpone webhook delivery \(id)") { connection in
+            try await PostgresDeliveryRows.postpone(id: id, attempts: attempts, on: connection, logger: logger)
+        }
+    }
+
+    public func completeDeliveries(_ completions: [DeliveryCompletion], at time: Int64) async throws -> [DeliveryOutcome] {
+        let logger = logger
+        return try await transaction("complete \(completions.count) webhook deliveries") { connection in
+            var outcomes: [DeliveryOutcome] = []
+            for completion in completions {
+                outcomes.append(try await PostgresDeliveryRows.complete(id: completion.id, outcome: completion.outcome,
+                                                                        tasks: completion.tasks, at: time, on: connection, logger: logger))
+            }
+            return outcomes
+        }
+    }
+
+    public func deliveries(limit: Int) async throws -> [DeliverySummary] {
+        let logger = logger
+        return try await read("read recent webhook deliveries") { connection in
+            try await PostgresDeliveryRows.recent(limit: limit, on: connection, logger: logger)
+        }
+    }
+
+    public func delivery(id: Int64) async throws -> StoredDelivery? {
+        let logger = logger
+        return try await read("read webhook delivery \(id)") { connection in
+            try await PostgresDeliveryRows.load(id: id, on: connection, logger: logger)
+        }
+    }
+}
+
+/// One value handed from an async task to a thread waiting for it.
+private final class BlockingResult<Value: Sendable>: @unchecked Sendable {
+    private let ready = DispatchSemaphore(value: 0)
+    private var value: Result<Value, any Error>?
+
+    func set(_ value: Result<Value, any Error>) {
+        self.value = value
+        ready.signal()
+    }
+
+    func wait() -> Result<Value, any Error> {
+        ready.wait()
+        return value ?? .failure(StoreError(operation: "wait for a write", detail: "no result"))
     }
 }

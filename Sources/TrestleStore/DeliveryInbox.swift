@@ -16,7 +16,7 @@ public final class DeliveryInbox: Sendable {
     private let writer: InboxWriter
 
     /// `committed` is called after each committed batch (the processor's doorbell).
-    public init(store: any TaskStore, committed: @escaping @Sendable () -> Void = {}) {
+    public init(store: any DeliveryStore, committed: @escaping @Sendable () -> Void = {}) {
         writer = InboxWriter(store: store, committed: committed)
         let writer = writer
         let thread = Thread {
@@ -54,7 +54,7 @@ private final class InboxWriter: @unchecked Sendable {
         var continuation: CheckedContinuation<DeliveryReceipt, any Error>
     }
 
-    private let store: any TaskStore
+    private let store: any DeliveryStore
     private let committed: @Sendable () -> Void
     private let condition = NSCondition()
     private var queue: [Waiting] = []
@@ -62,7 +62,7 @@ private final class InboxWriter: @unchecked Sendable {
     private var stopped = false
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(store: any TaskStore, committed: @escaping @Sendable () -> Void) {
+    init(store: any DeliveryStore, committed: @escaping @Sendable () -> Void) {
         self.store = store
         self.committed = committed
     }

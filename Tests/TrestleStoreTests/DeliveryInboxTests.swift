@@ -7,10 +7,9 @@ import TrestleStore
 
 @Suite("Webhook inbox group commit")
 struct DeliveryInboxTests {
-    @Test("concurrent deliveries are all committed, each answered with its own id; a repeat answers the first", arguments: StoreKind.allCases)
-    func concurrentRecords(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("concurrent deliveries are all committed, each answered with its own id; a repeat answers the first", arguments: RecordStoreKind.allCases)
+    func concurrentRecords(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let commits = Counter()
         let inbox = DeliveryInbox(store: store, committed: { commits.add() })
         let ids = try await withThrowingTaskGroup(of: Int64.self) { group in
@@ -25,13 +24,12 @@ struct DeliveryInboxTests {
         #expect(repeated.duplicateOf != nil)
         #expect(try await store.pendingDeliveries(limit: 500, dueAt: .max).count == 200)
         await inbox.close()
-        try await store.close()
+        try await close()
     }
 
-    @Test("a closed inbox refuses new deliveries with a reason, and closing twice is harmless", arguments: StoreKind.allCases)
-    func closedInboxRefuses(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("a closed inbox refuses new deliveries with a reason, and closing twice is harmless", arguments: RecordStoreKind.allCases)
+    func closedInboxRefuses(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let inbox = DeliveryInbox(store: store)
         #expect(try await inbox.record(DeliveryStoreTests.delivery("before")).id == 1)
         await inbox.close()
@@ -42,7 +40,7 @@ struct DeliveryInboxTests {
             "\(error)".contains("the inbox is closed")
         }
         #expect(try await store.pendingDeliveries(limit: 10, dueAt: .max).map(\.id) == [1])
-        try await store.close()
+        try await close()
     }
 }
 

@@ -16,10 +16,9 @@ struct DeliveryStoreTests {
                            subject: "branch:main", autoCancel: autoCancel)
     }
 
-    @Test("group-committed deliveries get gapless ids; a repeated key answers the first delivery's outcome", arguments: StoreKind.allCases)
-    func recordAndDedupe(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("group-committed deliveries get gapless ids; a repeated key answers the first delivery's outcome", arguments: RecordStoreKind.allCases)
+    func recordAndDedupe(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         let receipts = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b"), Self.delivery("a")])
         #expect(receipts.map(\.id) == [1, 2, 1])
         #expect(receipts.map { $0.duplicateOf == nil } == [true, true, false])
@@ -29,13 +28,12 @@ struct DeliveryStoreTests {
         #expect(stored.delivery.headers == Self.delivery("a").headers)
         let third = try await store.recordDeliveries([Self.delivery("c")])
         #expect(third.map(\.id) == [3])
-        try await store.close()
+        try await close()
     }
 
-    @Test("a coalescing key makes one task per workflow; auto_cancel cancels older tasks of the same branch", arguments: StoreKind.allCases)
-    func coalesceAndAutoCancel(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+    @Test("a coalescing key makes one task per workflow; auto_cancel cancels older tasks of the same branch", arguments: RecordStoreKind.allCases)
+    func coalesceAndAutoCancel(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b"), Self.delivery("c")])
         let created = DeliveryOutcome(state: .created, reason: "matched")
         let outcomes = try await store.completeDeliveries([
@@ -52,14 +50,13 @@ struct DeliveryStoreTests {
         #expect(try await store.task(workflow: "wf", taskID: 2)?.summary.status == .created)
         #expect(try await store.pendingDeliveries(limit: 10, dueAt: .max).isEmpty)
         #expect(try await store.deliveries(limit: 10).map(\.outcome.state) == [.created, .ignored, .created])
-        try await store.close()
+        try await close()
     }
 
     @Test("a postponed delivery stays pending, out of the due list until its time, its failed tries and error shown",
-          arguments: StoreKind.allCases)
-    func postponedDeliveryWaitsForItsTime(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+          arguments: RecordStoreKind.allCases)
+    func postponedDeliveryWaitsForItsTime(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
         let attempts = DeliveryAttempts(failures: 1, lastError: "fetch failed: connection refused", nextTime: 100)
         try await store.postponeDelivery(id: 1, attempts: attempts)
@@ -70,14 +67,13 @@ struct DeliveryStoreTests {
         #expect(try await store.deliveries(limit: 10).last?.attempts == attempts)
         #expect(try await store.delivery(id: 1)?.attempts == attempts)
         #expect(try await store.delivery(id: 1)?.outcome.state == .pending)
-        try await store.close()
+        try await close()
     }
 
     @Test("an older task's commit statuses are superseded once a newer task of the workflow has the same commit",
-          arguments: StoreKind.allCases)
-    func olderTasksStatusesAreSuperseded(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+          arguments: RecordStoreKind.allCases)
+    func olderTasksStatusesAreSuperseded(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
         func planned() -> PlannedWebhookTask {
             var plan = Self.planned(commit: 1, key: nil)
@@ -99,14 +95,13 @@ struct DeliveryStoreTests {
         tag.commitStatus?.ref = "v1.0"
         _ = try await store.completeDeliveries([DeliveryCompletion(id: 3, outcome: created, tasks: [tag])], at: 13)
         #expect(try await store.dueCommitStatuses(now: 13, limit: 10).map(\.task.taskID) == [2, 3])
-        try await store.close()
+        try await close()
     }
 
     @Test("a delivery completed twice (two processes polling one store) creates its tasks once; a stale postpone is a no-op",
-          arguments: StoreKind.allCases)
-    func completionIsAClaim(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+          arguments: RecordStoreKind.allCases)
+    func completionIsAClaim(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a")])
         let created = DeliveryOutcome(state: .created, reason: "matched")
         let first = try await store.completeDeliveries([DeliveryCompletion(id: 1, outcome: created, tasks: [Self.planned(commit: 1, key: nil)])], at: 10)
@@ -119,14 +114,13 @@ struct DeliveryStoreTests {
         try await store.postponeDelivery(id: 2, attempts: attempts)
         try await store.postponeDelivery(id: 2, attempts: DeliveryAttempts(failures: 1, lastError: "other process", nextTime: 60))
         #expect(try await store.delivery(id: 2)?.attempts == attempts)
-        try await store.close()
+        try await close()
     }
 
     @Test("a delivery tried again after a newer one of its branch was built neither builds nor cancels the newer task",
-          arguments: StoreKind.allCases)
-    func aRetriedOlderDeliveryDoesNotCancelTheNewer(kind: StoreKind) async throws {
-        let (store, cleanup) = try kind.open()
-        defer { cleanup() }
+          arguments: RecordStoreKind.allCases)
+    func aRetriedOlderDeliveryDoesNotCancelTheNewer(kind: RecordStoreKind) async throws {
+        let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
         let created = DeliveryOutcome(state: .created, reason: "matched")
         _ = try await store.completeDeliveries([DeliveryCompletion(id: 2, outcome: created,
@@ -136,6 +130,6 @@ struct DeliveryStoreTests {
         #expect(older[0].tasks.isEmpty)
         #expect(older[0].reason.contains("delivery 2 of branch:main is newer"), "\(older[0].reason)")
         #expect(try await store.task(workflow: "wf", taskID: 1)?.summary.status == .created)
-        try await store.close()
+        try await close()
     }
 }

@@ -18,7 +18,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     }
 }
 
-/// The engines the task-record and run contracts run against: both, always. The PostgreSQL cases need
+/// The engines the task-record, run, delivery and outbox contracts run against: both, always. The PostgreSQL cases need
 /// `TRESTLE_TEST_POSTGRES_URL` (`scripts/with-postgres.sh` sets it; `make test` runs the suite
 /// through it) and fail, never skip, without it. Each case gets a database of its own.
 enum RecordStoreKind: String, CaseIterable, CustomTestStringConvertible {
@@ -27,7 +27,8 @@ enum RecordStoreKind: String, CaseIterable, CustomTestStringConvertible {
 
     var testDescription: String { rawValue }
 
-    func open() async throws -> (store: any TaskRecordStore & RunStore, close: @Sendable () async throws -> Void) {
+    func open() async throws -> (store: any TaskRecordStore & RunStore & DeliveryStore & GitLabOutboxStore,
+                                 close: @Sendable () async throws -> Void) {
         switch self {
         case .sqlite:
             let (store, cleanup) = try StoreKind.sqlite.open()

@@ -1,0 +1,179 @@
+import Foundation
+import Logging
+import PostgresNIO
+import TrestleCore
+import TrestleStore
+
+/// The SQL of the webhook inbox on PostgreSQL, inside a caller's transaction: the same rows as
+/// `SQLiteDeliveryRows`; coalescing and auto-cancel are `DeliveryCompletionPolicy`'s.
+enum PostgresDeliveryRows {
+    /// Inserts each delivery, or answers the earlier one with its dedupe key. `ON CONFLICT` keeps the
+    /// key unique across every process on the database.
+    static func record(_ deliveries: [NewDelivery], on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryReceipt] {
+        var receipts: [DeliveryReceipt] = []
+        for delivery in deliveries {
+            // Looked up first, so a repeat consumes no delivery id (ids stay gapless); the insert's
+            // `ON CONFLICT` covers another process recording the same key in between.
+            if let earlier = try await earlier(delivery.dedupeKey, on: connection, logger: logger) {
+                receipts.append(earlier)
+                continue
+            }
+            let headers = try StoreText.json(delivery.headers)
+            var inserted: Int64?
+            for try await id in try await connection.query("""
+                INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body)
+                VALUES (\(delivery.dedupeKey), \(delivery.eventHeader), \(delivery.repo), \(delivery.receivedTime), \(headers), \(delivery.body))
+                ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
+                """, logger: logger).decode(Int64.self) { inserted = id }
+            if let inserted {
+                try await connection.query("INSERT INTO webhook_pending (delivery_id) VALUES (\(inserted))", logger: logger)
+                receipts.append(DeliveryReceipt(id: inserted, duplicateOf: nil))
+            } else if let earlier = try await earlier(delivery.dedupeKey, on: connection, logger: logger) {
+                receipts.append(earlier)
+            } else {
+                throw StoreError(operation: "record a webhook delivery", detail: "dedupe key taken but no delivery holds it")
+            }
+        }
+        return receipts
+    }
+
+    private static func earlier(_ key: String, on connection: PostgresConnection, logger: Logger) async throws -> DeliveryReceipt? {
+        for try await row in try await connection.query("""
+            SELECT d.id, o.outcome FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            WHERE d.dedupe_key = \(key)
+            """, logger: logger).decode((Int64, String?).self) {
+            return DeliveryReceipt(id: row.0, duplicateOf: try outcome(row.1))
+        }
+        return nil
+    }
+
+    static func pending(limit: Int, dueAt now: Int64, on connection: PostgresConnection, logger: Logger) async throws -> [StoredDelivery] {
+        var stored: [StoredDelivery] = []
+        for try await row in try await connection.query("""
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.body, p.failures, p.last_error, p.next_time
+            FROM webhook_pending p JOIN webhook_deliveries d ON d.id = p.delivery_id
+            WHERE p.next_time <= \(now)
+            ORDER BY p.delivery_id LIMIT \(limit)
+            """, logger: logger).decode((Int64, String, String, String, Int64, Data, Int, String?, Int64).self) {
+            stored.append(StoredDelivery(
+                id: row.0,
+                delivery: NewDelivery(dedupeKey: row.1, eventHeader: row.2, repo: row.3, receivedTime: row.4, headers: [:], body: row.5),
+                outcome: .pending, attempts: DeliveryAttempts(failures: row.6, lastError: row.7, nextTime: row.8)))
+        }
+        return stored
+    }
+
+    /// A compare-and-set on `failures`, as on SQLite: a try recorded elsewhere meanwhile wins.
+    static func postpone(id: Int64, attempts: DeliveryAttempts, on connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.query("""
+            UPDATE webhook_pending SET failures = \(attempts.failures), last_error = \(attempts.lastError), next_time = \(attempts.nextTime)
+            WHERE delivery_id = \(id) AND failures = \(attempts.failures - 1)
+            """, logger: logger)
+    }
+
+    static func load(id: Int64, on connection: PostgresConnection, logger: Logger) async throws -> StoredDelivery? {
+        for try await row in try await connection.query("""
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.headers, d.body, o.outcome,
+                   p.failures, p.last_error, p.next_time
+            FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            LEFT JOIN webhook_pending p ON p.delivery_id = d.id WHERE d.id = \(id)
+            """, logger: logger).decode((Int64, String, String, String, Int64, String, Data, String?, Int?, String?, Int64?).self) {
+            let headers = try JSONDecoder().decode([String: String].self, from: Data(row.5.utf8))
+            return StoredDelivery(
+                id: row.0,
+                delivery: NewDelivery(dedupeKey: row.1, eventHeader: row.2, repo: row.3, receivedTime: row.4, headers: headers, body: row.6),
+                outcome: try outcome(row.7), attempts: DeliveryAttempts(failures: row.8 ?? 0, lastError: row.9, nextTime: row.10 ?? 0))
+        }
+        return nil
+    }
+
+    static func recent(limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [DeliverySummary] {
+        var summaries: [DeliverySummary] = []
+        for try await row in try await connection.query("""
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, o.processed_time, o.outcome,
+                   p.failures, p.last_error, p.next_time
+            FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            LEFT JOIN webhook_pending p ON p.delivery_id = d.id
+            ORDER BY d.id DESC LIMIT \(limit)
+            """, logger: logger).decode((Int64, String, String, String, Int64, Int64?, String?, Int?, String?, Int64?).self) {
+            summaries.append(DeliverySummary(id: row.0, eventHeader: row.2, repo: row.3, dedupeKey: row.1, receivedTime: row.4,
+                                             processedTime: row.5 ?? 0, outcome: try outcome(row.6),
+                                             attempts: DeliveryAttempts(failures: row.7 ?? 0, lastError: row.8, nextTime: row.9 ?? 0)))
+        }
+        return summaries
+    }
+
+    /// As `SQLiteDeliveryRows.complete`: deleting the pending row is the claim, the policy decides
+    /// each planned task from its build history, and this writes what it decided.
+    static func complete(id: Int64, outcome planned: DeliveryOutcome, tasks: [PlannedWebhookTask], at time: Int64,
+                         on connection: PostgresConnection, logger: Logger) async throws -> DeliveryOutcome {
+        var claimed = false
+        for try await _ in try await connection.query("DELETE FROM webhook_pending WHERE delivery_id = \(id) RETURNING delivery_id",
+                                                      logger: logger).decode(Int64.self) { claimed = true }
+        guard claimed else {
+            return try await load(id: id, on: connection, logger: logger)?.outcome ?? planned
+        }
+        var created: [CreatedTaskRef] = []
+        var notes: [String] = []
+        for plan in tasks {
+            let history = try await self.history(of: plan, deliveryID: id, on: connection, logger: logger)
+            guard case .create(let cancelling) = DeliveryCompletionPolicy.decide(plan, history: history) else {
+                if case .skip(let note) = DeliveryCompletionPolicy.decide(plan, history: history) { notes.append(note) }
+                continue
+            }
+            let (pk, taskID) = try await PostgresTaskRows.insert(plan.task, on: connection, logger: logger)
+            if let target = plan.commitStatus {
+                try await PostgresOutboxRows.start(target, pk: pk, on: connection, logger: logger)
+            }
+            if let key = plan.coalescingKey {
+                try await connection.query("""
+                    INSERT INTO webhook_builds (coalescing_key, workflow, delivery_id, task_pk) VALUES (\(key), \(plan.task.workflow), \(id), \(pk))
+                    """, logger: logger)
+            }
+            for olderID in cancelling {
+                _ = try await PostgresTaskRows.cancel(workflow: plan.task.workflow, taskID: olderID,
+                                                      by: DeliveryCompletionPolicy.cancelTrigger(deliveryID: id), at: time,
+                                                      on: connection, logger: logger)
+                notes.append(DeliveryCompletionPolicy.cancelNote(plan, taskID: olderID))
+            }
+            try await connection.query("""
+                INSERT INTO webhook_subjects (workflow, subject, task_pk, delivery_id) VALUES (\(plan.task.workflow), \(plan.subject), \(pk), \(id))
+                """, logger: logger)
+            created.append(CreatedTaskRef(workflow: plan.task.workflow, taskID: taskID))
+        }
+        let outcome = DeliveryCompletionPolicy.outcome(planned: planned, planCount: tasks.count, created: created, notes: notes)
+        let text = try StoreText.json(outcome)
+        try await connection.query("""
+            INSERT INTO webhook_outcomes (delivery_id, state, outcome, processed_time) VALUES (\(id), \(outcome.state.rawValue), \(text), \(time))
+            ON CONFLICT (delivery_id) DO UPDATE SET state = excluded.state, outcome = excluded.outcome, processed_time = excluded.processed_time
+            """, logger: logger)
+        return outcome
+    }
+
+    private static func history(of plan: PlannedWebhookTask, deliveryID id: Int64, on connection: PostgresConnection,
+                                logger: Logger) async throws -> BuildHistory {
+        var history = BuildHistory()
+        if let key = plan.coalescingKey {
+            for try await row in try await connection.query("""
+                SELECT b.delivery_id, t.task_id FROM webhook_builds b JOIN tasks t ON t.id = b.task_pk
+                WHERE b.coalescing_key = \(key) AND b.workflow = \(plan.task.workflow)
+                """, logger: logger).decode((Int64, Int64).self) { history.sameBuild = (row.0, row.1) }
+        }
+        guard plan.autoCancel else { return history }
+        for try await newer in try await connection.query("""
+            SELECT max(delivery_id) FROM webhook_subjects WHERE workflow = \(plan.task.workflow) AND subject = \(plan.subject) AND delivery_id > \(id)
+            """, logger: logger).decode(Int64?.self) { history.newerDelivery = newer }
+        for try await taskID in try await connection.query("""
+            SELECT t.task_id FROM webhook_subjects s JOIN tasks t ON t.id = s.task_pk
+            WHERE s.workflow = \(plan.task.workflow) AND s.subject = \(plan.subject) AND s.delivery_id < \(id)
+              AND t.status IN ('created', 'running')
+            """, logger: logger).decode(Int64.self) { history.olderActiveTasks.append(taskID) }
+        return history
+    }
+
+    /// A delivery without an outcome row is still pending.
+    private static func outcome(_ text: String?) throws -> DeliveryOutcome {
+        guard let text else { return .pending }
+        return try JSONDecoder().decode(DeliveryOutcome.self, from: Data(text.utf8))
+    }
+}
