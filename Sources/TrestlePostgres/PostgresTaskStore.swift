@@ -317,3 +317,59 @@ private final class BlockingResult<Value: Sendable>: @unchecked Sendable {
         return value ?? .failure(StoreError(operation: "wait for a write", detail: "no result"))
     }
 }
+
+extension PostgresTaskStore: FlowStore {
+    public func saveFlowDescriptor(_ descriptor: StoredFlowDescriptor) async throws {
+        let logger = logger
+        try await transaction("store flow descriptor \(descriptor.id)") { connection in
+            try await PostgresFlowRows.save(descriptor, on: connection, logger: logger)
+        }
+    }
+
+    public func flowDescriptor(id: String) async throws -> StoredFlowDescriptor? {
+        let logger = logger
+        return try await read("read flow descriptor \(id)") { connection in
+            try await PostgresFlowRows.descriptor(id: id, on: connection, logger: logger)
+        }
+    }
+
+    public func createFlowExecution(_ task: NewTask, execution: FlowExecution) async throws -> TaskRecord {
+        let logger = logger
+        return try await transaction("create an execution of flow \(task.workflow)") { connection in
+            try await PostgresFlowRows.create(task, execution: execution, on: connection, logger: logger)
+        }
+    }
+
+    public func flowExecution(workflow: String, taskID: Int64) async throws -> FlowExecution? {
+        let logger = logger
+        return try await read("read execution \(taskID) of flow \(workflow)") { connection in
+            try await PostgresFlowRows.execution(workflow: workflow, taskID: taskID, on: connection, logger: logger)
+        }
+    }
+
+    public func recordFlowTaskInput(workflow: String, taskID: Int64, task: String, input: JSONValue, tries: Int) async throws {
+        let logger = logger
+        try await transaction("record the input of \(task) in execution \(taskID) of \(workflow)") { connection in
+            try await PostgresFlowRows.recordInput(workflow: workflow, taskID: taskID, task: task, input: input, tries: tries,
+                                                   on: connection, logger: logger)
+        }
+    }
+
+    public func recordFlowTaskOutput(workflow: String, taskID: Int64, task: String, output: JSONValue?, context: JSONValue,
+                                     contextVersion: Int64) async throws {
+        let logger = logger
+        try await transaction("record the output of \(task) in execution \(taskID) of \(workflow)") { connection in
+            try await PostgresFlowRows.recordOutput(workflow: workflow, taskID: taskID, task: task, output: output, context: context,
+                                                    contextVersion: contextVersion, on: connection, logger: logger)
+        }
+    }
+
+    public func recordFlowCallback(workflow: String, taskID: Int64, state: String) async throws {
+        let logger = logger
+        try await transaction("record the callback of execution \(taskID) of \(workflow)") { connection in
+            try await PostgresFlowRows.recordCallback(workflow: workflow, taskID: taskID, state: state, on: connection, logger: logger)
+        }
+    }
+}
+
+extension PostgresTaskStore: TaskStore {}

@@ -7,8 +7,8 @@ import TrestleStore
 
 @Suite("Webhook inbox group commit")
 struct DeliveryInboxTests {
-    @Test("concurrent deliveries are all committed, each answered with its own id; a repeat answers the first", arguments: RecordStoreKind.allCases)
-    func concurrentRecords(kind: RecordStoreKind) async throws {
+    @Test("concurrent deliveries are all committed, each answered with its own id; a repeat answers the first", arguments: StoreKind.allCases)
+    func concurrentRecords(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let commits = Counter()
         let inbox = DeliveryInbox(store: store, committed: { commits.add() })
@@ -27,8 +27,8 @@ struct DeliveryInboxTests {
         try await close()
     }
 
-    @Test("a closed inbox refuses new deliveries with a reason, and closing twice is harmless", arguments: RecordStoreKind.allCases)
-    func closedInboxRefuses(kind: RecordStoreKind) async throws {
+    @Test("a closed inbox refuses new deliveries with a reason, and closing twice is harmless", arguments: StoreKind.allCases)
+    func closedInboxRefuses(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let inbox = DeliveryInbox(store: store)
         #expect(try await inbox.record(DeliveryStoreTests.delivery("before")).id == 1)

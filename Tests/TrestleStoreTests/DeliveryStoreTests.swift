@@ -16,8 +16,8 @@ struct DeliveryStoreTests {
                            subject: "branch:main", autoCancel: autoCancel)
     }
 
-    @Test("group-committed deliveries get gapless ids; a repeated key answers the first delivery's outcome", arguments: RecordStoreKind.allCases)
-    func recordAndDedupe(kind: RecordStoreKind) async throws {
+    @Test("group-committed deliveries get gapless ids; a repeated key answers the first delivery's outcome", arguments: StoreKind.allCases)
+    func recordAndDedupe(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let receipts = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b"), Self.delivery("a")])
         #expect(receipts.map(\.id) == [1, 2, 1])
@@ -31,8 +31,8 @@ struct DeliveryStoreTests {
         try await close()
     }
 
-    @Test("a coalescing key makes one task per workflow; auto_cancel cancels older tasks of the same branch", arguments: RecordStoreKind.allCases)
-    func coalesceAndAutoCancel(kind: RecordStoreKind) async throws {
+    @Test("a coalescing key makes one task per workflow; auto_cancel cancels older tasks of the same branch", arguments: StoreKind.allCases)
+    func coalesceAndAutoCancel(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b"), Self.delivery("c")])
         let created = DeliveryOutcome(state: .created, reason: "matched")
@@ -54,8 +54,8 @@ struct DeliveryStoreTests {
     }
 
     @Test("a postponed delivery stays pending, out of the due list until its time, its failed tries and error shown",
-          arguments: RecordStoreKind.allCases)
-    func postponedDeliveryWaitsForItsTime(kind: RecordStoreKind) async throws {
+          arguments: StoreKind.allCases)
+    func postponedDeliveryWaitsForItsTime(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
         let attempts = DeliveryAttempts(failures: 1, lastError: "fetch failed: connection refused", nextTime: 100)
@@ -71,8 +71,8 @@ struct DeliveryStoreTests {
     }
 
     @Test("an older task's commit statuses are superseded once a newer task of the workflow has the same commit",
-          arguments: RecordStoreKind.allCases)
-    func olderTasksStatusesAreSuperseded(kind: RecordStoreKind) async throws {
+          arguments: StoreKind.allCases)
+    func olderTasksStatusesAreSuperseded(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
         func planned() -> PlannedWebhookTask {
@@ -99,8 +99,8 @@ struct DeliveryStoreTests {
     }
 
     @Test("a delivery completed twice (two processes polling one store) creates its tasks once; a stale postpone is a no-op",
-          arguments: RecordStoreKind.allCases)
-    func completionIsAClaim(kind: RecordStoreKind) async throws {
+          arguments: StoreKind.allCases)
+    func completionIsAClaim(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a")])
         let created = DeliveryOutcome(state: .created, reason: "matched")
@@ -118,8 +118,8 @@ struct DeliveryStoreTests {
     }
 
     @Test("a delivery tried again after a newer one of its branch was built neither builds nor cancels the newer task",
-          arguments: RecordStoreKind.allCases)
-    func aRetriedOlderDeliveryDoesNotCancelTheNewer(kind: RecordStoreKind) async throws {
+          arguments: StoreKind.allCases)
+    func aRetriedOlderDeliveryDoesNotCancelTheNewer(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
         let created = DeliveryOutcome(state: .created, reason: "matched")

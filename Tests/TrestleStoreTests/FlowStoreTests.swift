@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TrestleCore
+import TrestlePostgres
 import TrestleSQLite
 import TrestleStore
 
@@ -15,9 +16,9 @@ struct FlowStoreTests {
                 arguments: TaskArguments(targets: [], releaseImages: []), stages: descriptor.stages, createTime: 5)
     }
 
-    @Test func aDescriptorIsStoredAndReplacedByItsID() async throws {
-        let (store, cleanup) = try StoreKind.sqlite.open()
-        defer { cleanup() }
+    @Test("a descriptor is stored and replaced by its id", arguments: StoreKind.allCases)
+    func aDescriptorIsStoredAndReplacedByItsID(kind: StoreKind) async throws {
+        let (store, close) = try await kind.open()
         var stored = StoredFlowDescriptor(id: "ws:dag", businessID: "ws", featureName: "f", alias: "release", yaml: "x",
                                           descriptor: Self.descriptor, updateTime: 1)
         try await store.saveFlowDescriptor(stored)
@@ -26,7 +27,7 @@ struct FlowStoreTests {
         try await store.saveFlowDescriptor(stored)
         #expect(try await store.flowDescriptor(id: "ws:dag") == stored)
         #expect(try await store.flowDescriptor(id: "ws:other") == nil)
-        try await store.close()
+        try await close()
     }
 
     @Test func anExecutionIsATaskWhoseContextAndValuesSurviveReopening() async throws {
@@ -58,5 +59,33 @@ struct FlowStoreTests {
         #expect(execution.values["a"] == FlowTaskValues(input: context, output: .object(["sum": .number(2)]), tries: 1))
         #expect(try await reopened.flowExecution(workflow: "ws:dag", taskID: id + 1) == nil)
         try await reopened.close()
+    }
+
+    @Test("on PostgreSQL too, an execution's context and values survive a new client on the same database")
+    func anExecutionSurvivesANewPostgresClient() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let store = try await PostgresTaskStore(url: database.url, poolSize: 2)
+        let context = JSONValue.object(["left": .number(1)])
+        let task = try await store.createFlowExecution(Self.newTask(), execution: FlowExecution(
+            descriptorID: "ws:dag", descriptor: Self.descriptor, context: context, callbackURL: "http://cb.test/done"))
+        let id = task.summary.taskID
+        try await store.recordFlowTaskInput(workflow: "ws:dag", taskID: id, task: "a", input: context, tries: 1)
+        let later = JSONValue.object(["left": .number(1), "sum": .number(2)])
+        try await store.recordFlowTaskOutput(workflow: "ws:dag", taskID: id, task: "a", output: .object(["sum": .number(2)]),
+                                             context: later, contextVersion: 2)
+        try await store.recordFlowTaskOutput(workflow: "ws:dag", taskID: id, task: "b", output: nil, context: context,
+                                             contextVersion: 1)
+        try await store.recordFlowCallback(workflow: "ws:dag", taskID: id, state: "SUCCEED")
+        try await store.close()
+
+        let reopened = try await PostgresTaskStore(url: database.url, poolSize: 2)
+        let execution = try #require(try await reopened.flowExecution(workflow: "ws:dag", taskID: id))
+        #expect(execution.context == later)
+        #expect(execution.contextVersion == 2)
+        #expect(execution.callbackState == "SUCCEED")
+        #expect(execution.descriptor == Self.descriptor)
+        #expect(execution.values["a"] == FlowTaskValues(input: context, output: .object(["sum": .number(2)]), tries: 1))
+        try await reopened.close()
+        try await database.drop()
     }
 }

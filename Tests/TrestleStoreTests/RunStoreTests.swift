@@ -7,8 +7,8 @@ import TrestleStore
 @Suite("Executor claims and progress in the store")
 struct RunStoreTests {
     @Test("claims take created tasks oldest first within the total and per-workflow limits, counting tasks already running",
-          arguments: RecordStoreKind.allCases)
-    func claimsRespectLimits(kind: RecordStoreKind) async throws {
+          arguments: StoreKind.allCases)
+    func claimsRespectLimits(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         for workflow in ["a", "a", "a", "b", "b"] {
             _ = try await store.createTask(Tasks.new(workflow: workflow))
@@ -35,8 +35,8 @@ struct RunStoreTests {
     }
 
     @Test("progress with changes writes only the rows named: a job's start is one job row and its stage, not the task's every job",
-          arguments: RecordStoreKind.allCases)
-    func progressWritesOnlyTheChangedRows(kind: RecordStoreKind) async throws {
+          arguments: StoreKind.allCases)
+    func progressWritesOnlyTheChangedRows(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new(workflow: "a"))
         let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "r", at: 10).first)
@@ -55,8 +55,8 @@ struct RunStoreTests {
         try await close()
     }
 
-    @Test("progress for a task cancelled meanwhile is refused and changes nothing", arguments: RecordStoreKind.allCases)
-    func progressAfterCancelIsRefused(kind: RecordStoreKind) async throws {
+    @Test("progress for a task cancelled meanwhile is refused and changes nothing", arguments: StoreKind.allCases)
+    func progressAfterCancelIsRefused(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         let claimed = try #require(try await store.claimTasks(RunLimits(total: 1), runner: "r", at: 5).first)
@@ -69,8 +69,8 @@ struct RunStoreTests {
         try await close()
     }
 
-    @Test("tasks left running by a gone executor are failed with the reason; others are untouched", arguments: RecordStoreKind.allCases)
-    func interruptedTasksFail(kind: RecordStoreKind) async throws {
+    @Test("tasks left running by a gone executor are failed with the reason; others are untouched", arguments: StoreKind.allCases)
+    func interruptedTasksFail(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         _ = try await store.createTask(Tasks.new())
@@ -88,8 +88,8 @@ struct RunStoreTests {
     }
 
     @Test("a task of a workflow that re-queues interrupted tasks starts a new attempt, the interrupted one kept as failed",
-          arguments: RecordStoreKind.allCases)
-    func interruptedTasksRequeue(kind: RecordStoreKind) async throws {
+          arguments: StoreKind.allCases)
+    func interruptedTasksRequeue(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         _ = try await store.claimTasks(RunLimits(total: 1), runner: "old", at: 5)

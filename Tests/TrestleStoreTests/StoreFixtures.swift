@@ -5,36 +5,23 @@ import TrestlePostgres
 import TrestleSQLite
 import TrestleStore
 
-/// Every store implementation the shared suite runs against (PostgreSQL joins later).
-enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
-    case sqlite
-
-    var testDescription: String { rawValue }
-
-    func open() throws -> (any TaskStore, cleanup: @Sendable () -> Void) {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-store-\(UUID().uuidString)")
-        let store = try SQLiteTaskStore(path: dir.appendingPathComponent("t.sqlite").path)
-        return (store, { try? FileManager.default.removeItem(at: dir) })
-    }
-}
-
-/// The engines the task-record, run, delivery and outbox contracts run against: both, always. The PostgreSQL cases need
+/// The engines the store contract runs against: both, always. The PostgreSQL cases need
 /// `TRESTLE_TEST_POSTGRES_URL` (`scripts/with-postgres.sh` sets it; `make test` runs the suite
 /// through it) and fail, never skip, without it. Each case gets a database of its own.
-enum RecordStoreKind: String, CaseIterable, CustomTestStringConvertible {
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible {
     case sqlite
     case postgres
 
     var testDescription: String { rawValue }
 
-    func open() async throws -> (store: any TaskRecordStore & RunStore & DeliveryStore & GitLabOutboxStore,
-                                 close: @Sendable () async throws -> Void) {
+    func open() async throws -> (store: any TaskStore, close: @Sendable () async throws -> Void) {
         switch self {
         case .sqlite:
-            let (store, cleanup) = try StoreKind.sqlite.open()
+            let dir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-store-\(UUID().uuidString)")
+            let store = try SQLiteTaskStore(path: dir.appendingPathComponent("t.sqlite").path)
             return (store, {
                 try await store.close()
-                cleanup()
+                try? FileManager.default.removeItem(at: dir)
             })
         case .postgres:
             let database = try await PostgresTestDatabase.create()

@@ -6,8 +6,8 @@ import TrestleStore
 
 @Suite("Task store")
 struct TaskStoreTests {
-    @Test("task ids count from 1 per workflow", arguments: RecordStoreKind.allCases)
-    func sequentialTaskIDs(kind: RecordStoreKind) async throws {
+    @Test("task ids count from 1 per workflow", arguments: StoreKind.allCases)
+    func sequentialTaskIDs(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let a1 = try await store.createTask(Tasks.new(workflow: "a"))
         let a2 = try await store.createTask(Tasks.new(workflow: "a"))
@@ -19,8 +19,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("concurrent creates give each workflow a gapless sequence without duplicates", arguments: RecordStoreKind.allCases)
-    func concurrentCreates(kind: RecordStoreKind) async throws {
+    @Test("concurrent creates give each workflow a gapless sequence without duplicates", arguments: StoreKind.allCases)
+    func concurrentCreates(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let ids = try await withThrowingTaskGroup(of: (String, Int64).self) { group in
             for index in 0..<120 {
@@ -34,8 +34,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("tasks are found by a set of full commit ids, newest first, each task once", arguments: RecordStoreKind.allCases)
-    func setLookups(kind: RecordStoreKind) async throws {
+    @Test("tasks are found by a set of full commit ids, newest first, each task once", arguments: StoreKind.allCases)
+    func setLookups(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let (a, b, c) = (Tasks.commit(0xa), Tasks.commit(0xb), Tasks.commit(0xc))
         let both = try await store.createTask(Tasks.new(commits: [a, b], time: 100))
@@ -48,8 +48,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("the commits built from a repo come newest first, each once, and only from that repo", arguments: RecordStoreKind.allCases)
-    func commitsByRepo(kind: RecordStoreKind) async throws {
+    @Test("the commits built from a repo come newest first, each once, and only from that repo", arguments: StoreKind.allCases)
+    func commitsByRepo(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let (a, b, c) = (Tasks.commit(0xa), Tasks.commit(0xb), Tasks.commit(0xc))
         _ = try await store.createTask(Tasks.new(commits: [a], time: 100, repo: "api"))
@@ -63,8 +63,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("tasks are found by a full id and by 4-, 8- and 12-character prefixes, newest first", arguments: RecordStoreKind.allCases)
-    func prefixLookups(kind: RecordStoreKind) async throws {
+    @Test("tasks are found by a full id and by 4-, 8- and 12-character prefixes, newest first", arguments: StoreKind.allCases)
+    func prefixLookups(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let target = CommitID("1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b")!
         let neighbour = CommitID("1a2b3c4e00000000000000000000000000000000")!
@@ -90,8 +90,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("a task that builds two commits is found once by a prefix both share", arguments: RecordStoreKind.allCases)
-    func oneTaskPerMatch(kind: RecordStoreKind) async throws {
+    @Test("a task that builds two commits is found once by a prefix both share", arguments: StoreKind.allCases)
+    func oneTaskPerMatch(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new(commits: [
             CommitID("abcd000000000000000000000000000000000001")!, CommitID("abcd000000000000000000000000000000000002")!,
@@ -101,8 +101,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("cancel ends every waiting job; restart keeps the task id and the earlier attempt", arguments: RecordStoreKind.allCases)
-    func cancelThenRestart(kind: RecordStoreKind) async throws {
+    @Test("cancel ends every waiting job; restart keeps the task id and the earlier attempt", arguments: StoreKind.allCases)
+    func cancelThenRestart(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let created = try await store.createTask(Tasks.new(targets: ["a", "b"]))
         let by = TaskTrigger(kind: .api, by: "ops")
@@ -130,8 +130,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("illegal transitions and unknown tasks are refused and change nothing", arguments: RecordStoreKind.allCases)
-    func refusals(kind: RecordStoreKind) async throws {
+    @Test("illegal transitions and unknown tasks are refused and change nothing", arguments: StoreKind.allCases)
+    func refusals(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         let by = TaskTrigger(kind: .api, by: "ops")
         let created = try await store.createTask(Tasks.new())
@@ -156,8 +156,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("bulk creates continue the workflow's sequence", arguments: RecordStoreKind.allCases)
-    func bulkCreate(kind: RecordStoreKind) async throws {
+    @Test("bulk creates continue the workflow's sequence", arguments: StoreKind.allCases)
+    func bulkCreate(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         _ = try await store.createTask(Tasks.new())
         try await store.createTasks((0..<50).map { Tasks.new(commits: [Tasks.commit($0 + 1)]) })
@@ -168,8 +168,8 @@ struct TaskStoreTests {
         try await close()
     }
 
-    @Test("a workflow's tasks come newest first, whole, at most the limit, and only that workflow's", arguments: RecordStoreKind.allCases)
-    func tasksOfWorkflow(kind: RecordStoreKind) async throws {
+    @Test("a workflow's tasks come newest first, whole, at most the limit, and only that workflow's", arguments: StoreKind.allCases)
+    func tasksOfWorkflow(kind: StoreKind) async throws {
         let (store, close) = try await kind.open()
         for index in 0..<5 {
             _ = try await store.createTask(Tasks.new(workflow: "a", time: Int64(100 + index)))
