@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "TrestleServer",
             dependencies: [
-                "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestleGit", "TrestleRunner",
+                "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestlePostgres", "TrestleGit", "TrestleRunner",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -137,7 +137,8 @@ let package = Package(
         .testTarget(
             name: "TrestleServerTests",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestleGit", "TrestleRunner", "TrestleTestSupport",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestlePostgres", "TrestleGit", "TrestleRunner",
+                "TrestleTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Yams", package: "Yams"),

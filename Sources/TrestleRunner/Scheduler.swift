@@ -43,7 +43,10 @@ public final class Scheduler: Service, Sendable {
                                   flowResults: flowResults, callbackBase: callbackBase, isolation: isolation)
         limits = RunLimits(config)
         runner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
-        lock = limits.total > 0 ? try ExecutorLock.acquire(storePath: config.storage.sqlitePath, holder: "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)") : nil
+        // One executor per SQLite file; on PostgreSQL many executors claim from one store.
+        lock = limits.total > 0 && config.storage.postgres == nil
+            ? try ExecutorLock.acquire(storePath: config.storage.sqlitePath, holder: "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)")
+            : nil
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
@@ -69,7 +72,10 @@ public final class Scheduler: Service, Sendable {
             try await gracefulShutdown()
             return
         }
-        do {
+        if lock == nil {
+            // Without the SQLite lock another executor may be running those tasks now.
+            logger.notice("the store is on PostgreSQL: tasks left running by a gone executor are not failed at start")
+        } else { do {
             let requeue = Set(context.config.workflows.filter(\.requeueInterrupted).map(\.name))
             // This process holds the store's executor lock, so every task running now was left
             // by a gone executor.
@@ -81,7 +87,7 @@ public final class Scheduler: Service, Sendable {
             }
         } catch {
             logger.error("cannot fail the tasks an earlier executor left running", metadata: ["reason": "\(error)"])
-        }
+        } }
         let ring = self.ring
         let ticker = Task {
             while !Task.isCancelled {

@@ -5,7 +5,6 @@ import ServiceLifecycle
 import TrestleCore
 import TrestleGit
 import TrestleRunner
-import TrestleSQLite
 import TrestleStore
 
 /// What `trestle serve` adds to the config file.
@@ -33,10 +32,7 @@ public struct ServeOptions: Sendable {
 public func buildApplication(config fileConfig: TrestleConfig, options: ServeOptions = ServeOptions(),
                              logger: Logger) async throws -> some ApplicationProtocol {
     let config = fileConfig.overriding(listen: options.listen, dataDir: options.dataDir)
-    let store = try SQLiteTaskStore(path: config.storage.sqlitePath, synchronous: config.storage.synchronous)
-    logger.info("store open", metadata: [
-        "sqlite": "\(config.storage.sqlitePath)", "synchronous": "\(config.storage.synchronous.rawValue)",
-    ])
+    let store = try await StoreOpening.open(config.storage, logger: logger)
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
     let flowResults = FlowResults()

@@ -33,7 +33,11 @@ enum ConfigSummary {
     static func describe(_ config: TrestleConfig, file: String) -> String {
         var lines = ["\(file): valid"]
         lines.append("  server: listens on \(config.server.listen), links under \(config.server.externalURL), bodies up to \(config.server.maxBodyBytes) bytes")
-        lines.append("  storage: SQLite at \(config.storage.sqlitePath) (synchronous \(config.storage.synchronous.rawValue)); data dir \(config.dataDir)")
+        if let postgres = config.storage.postgres {
+            lines.append("  storage: PostgreSQL at \(URLRedaction.redact(postgres.url.value)) (pool of \(postgres.poolSize)); data dir \(config.dataDir)")
+        } else {
+            lines.append("  storage: SQLite at \(config.storage.sqlitePath) (synchronous \(config.storage.synchronous.rawValue)); data dir \(config.dataDir)")
+        }
         let executor = config.executor
         let isolation = executor.isolation == .bwrap
             ? "jobs in bubblewrap sandboxes as \(executor.runAs) when run as root"

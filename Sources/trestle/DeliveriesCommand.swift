@@ -1,7 +1,8 @@
 import ArgumentParser
 import Foundation
 import TrestleCore
-import TrestleSQLite
+import Logging
+import TrestleServer
 import TrestleStore
 
 /// The config and store a local inspection command reads (the server may be running: SQLite's
@@ -10,9 +11,11 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "The config file.") var config: String = "trestle.yaml"
     @Option(help: "Directory for all state, overriding data_dir.") var dataDir: String?
 
-    func openStore() throws -> (TrestleConfig, SQLiteTaskStore) {
+    func openStore() async throws -> (TrestleConfig, any TaskStore) {
         let loaded = try ConfigFile.load(config).overriding(listen: nil, dataDir: dataDir)
-        return (loaded, try SQLiteTaskStore(path: loaded.storage.sqlitePath, synchronous: loaded.storage.synchronous))
+        var logger = Logger(label: "trestle")
+        logger.logLevel = .warning
+        return (loaded, try await StoreOpening.open(loaded.storage, logger: logger))
     }
 }
 
@@ -30,7 +33,7 @@ struct Deliveries: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (_, store) = try options.openStore()
+        let (_, store) = try await options.openStore()
         let deliveries = try await store.deliveries(limit: limit)
         try await store.close()
         for delivery in deliveries {
@@ -64,7 +67,7 @@ struct Explain: AsyncParsableCommand {
     @Argument(help: "The delivery id, as `trestle deliveries` lists it.") var delivery: Int64
 
     func run() async throws {
-        let (config, store) = try options.openStore()
+        let (config, store) = try await options.openStore()
         let found = try await store.delivery(id: delivery)
         try await store.close()
         guard let stored = found else {

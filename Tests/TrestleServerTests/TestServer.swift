@@ -5,8 +5,48 @@ import HummingbirdTesting
 import Logging
 import Testing
 import TrestleCore
+import TrestlePostgres
 import TrestleServer
+import TrestleStore
 import TrestleTestSupport
+
+/// The store a test server runs on.
+enum TestEngine: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite
+    case postgres
+
+    var testDescription: String { rawValue }
+}
+
+/// A fresh database on the test cluster (`TRESTLE_TEST_POSTGRES_URL`, set by scripts/with-postgres.sh),
+/// dropped after the test; a test needing one fails, never skips, without the cluster.
+struct TestPostgresDatabase: Sendable {
+    let url: String
+    let name: String
+    let admin: String
+
+    static func create() async throws -> TestPostgresDatabase {
+        guard let admin = ProcessInfo.processInfo.environment["TRESTLE_TEST_POSTGRES_URL"], !admin.isEmpty,
+              var url = URLComponents(string: admin) else {
+            throw StoreError(operation: "open the PostgreSQL test database",
+                             detail: "TRESTLE_TEST_POSTGRES_URL is not set; run the tests through scripts/with-postgres.sh (make test does)")
+        }
+        let name = "s_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        try await run(admin, "CREATE DATABASE \(name)")
+        url.path = "/" + name
+        return TestPostgresDatabase(url: url.string ?? admin, name: name, admin: admin)
+    }
+
+    func drop() async throws {
+        try await Self.run(admin, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)")
+    }
+
+    private static func run(_ url: String, _ sql: String) async throws {
+        let store = try await PostgresTaskStore(url: url, poolSize: 1, migrating: false)
+        try await store.execute(sql)
+        try await store.close()
+    }
+}
 
 /// A real Trestle server on a loopback port 0 with its own data dir, and the tokens it accepts.
 enum TestServer {
@@ -38,9 +78,10 @@ enum TestServer {
     /// Runs `body` against a live server, then removes its data dir. `remotes` replaces repo URLs by repo name.
     /// `prepare` runs on the fresh data dir before the server starts (to leave state behind as a killed process would).
     static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:], configFile: String = "server.yaml",
-                    environment: [String: String] = [:], prepare: (URL) async throws -> Void = { _ in },
+                    environment: [String: String] = [:], engine: TestEngine = .sqlite, prepare: (URL) async throws -> Void = { _ in },
                     _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
-        try await run(now: now, remotes: remotes, configFile: configFile, environment: environment, prepare: prepare) { client, _ in
+        try await run(now: now, remotes: remotes, configFile: configFile, environment: environment, engine: engine,
+                      prepare: prepare) { client, _ in
             try await body(client)
         }
     }
@@ -48,7 +89,7 @@ enum TestServer {
     /// `run`, with the server's data dir given to `body` (for CLI commands reading it).
     /// With `keeping` a data dir, the server runs on it and leaves it (for a restart on the same store).
     static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:], configFile: String = "server.yaml",
-                    environment: [String: String] = [:], keeping keptDataDir: URL? = nil,
+                    environment: [String: String] = [:], keeping keptDataDir: URL? = nil, engine: TestEngine = .sqlite,
                     prepare: (URL) async throws -> Void = { _ in },
                     _ body: @Sendable @escaping (any TestClientProtocol, URL) async throws -> Void) async throws {
         let dataDir = keptDataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
@@ -56,7 +97,14 @@ enum TestServer {
         try await prepare(dataDir)
         var logger = Logger(label: "trestle-test")
         logger.logLevel = .warning
-        let config = try config(opsSHA256: opsTokenSHA256, remotes: remotes, file: configFile, environment: environment)
+        var config = try config(opsSHA256: opsTokenSHA256, remotes: remotes, file: configFile, environment: environment)
+        var database: TestPostgresDatabase?
+        if engine == .postgres {
+            let created = try await TestPostgresDatabase.create()
+            database = created
+            config.storage.postgres = PostgresStorageConfig(url: Secret(created.url), poolSize: 8)
+        }
+        defer { if let database { Task { try? await database.drop() } } }
         let app = try await buildApplication(config: config, options: ServeOptions(dataDir: dataDir.path, now: { now }),
                                              logger: logger)
         try await app.test(.live) { client in try await body(client, dataDir) }

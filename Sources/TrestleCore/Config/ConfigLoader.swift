@@ -210,12 +210,26 @@ public enum ConfigLoader {
 
     private static func readStorage(_ cursor: YAMLCursor?, dataDir: String) -> StorageConfig {
         let defaultPath = dataDir + "/trestle.sqlite"
-        guard let cursor, let map = cursor.mapping(allowed: ["sqlite", "synchronous"]) else {
+        guard let cursor, let map = cursor.mapping(allowed: ["sqlite", "synchronous", "postgres"]) else {
             return StorageConfig(sqlitePath: defaultPath, synchronous: .normal)
         }
         let path = map.optionalString("sqlite") ?? defaultPath
         let synchronous = map.value("synchronous")?.oneOf(SQLiteSynchronous.self) ?? .normal
-        return StorageConfig(sqlitePath: path, synchronous: synchronous)
+        var storage = StorageConfig(sqlitePath: path, synchronous: synchronous)
+        if let postgres = map.value("postgres") {
+            if map.value("sqlite") != nil || map.value("synchronous") != nil {
+                cursor.problem("give either storage.sqlite (one machine) or storage.postgres (several), not both")
+            }
+            if let fields = postgres.mapping(allowed: ["url", "pool_size"]) {
+                let url = environmentSecret(fields.required("url", hint: "\"${DATABASE_URL}\""), example: "url: \"${DATABASE_URL}\"")
+                if let url, !(url.value.hasPrefix("postgres://") || url.value.hasPrefix("postgresql://")) {
+                    fields.value("url")?.problem("the URL it names is not postgres://USER:PASSWORD@HOST:PORT/DATABASE; set it to one")
+                }
+                let pool = fields.value("pool_size")?.int(in: 1...1_000) ?? 16
+                if let url { storage.postgres = PostgresStorageConfig(url: url, poolSize: pool) }
+            }
+        }
+        return storage
     }
 
     private static func readAuth(_ cursor: YAMLCursor?) -> AuthConfig {

@@ -116,9 +116,25 @@ public enum SQLiteSynchronous: String, Sendable, CaseIterable {
     case full
 }
 
+/// `storage: { postgres: { url: "${DATABASE_URL}", pool_size: 16 } }`: the store on a PostgreSQL server.
+public struct PostgresStorageConfig: Sendable {
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE?sslmode=...`, from the environment (it holds a password).
+    public var url: Secret
+    /// Connections the process keeps at most.
+    public var poolSize: Int
+
+    public init(url: Secret, poolSize: Int = 16) {
+        self.url = url
+        self.poolSize = poolSize
+    }
+}
+
 public struct StorageConfig: Sendable {
+    /// The SQLite file, when the store is SQLite (the default); also where its executor lock lives.
     public var sqlitePath: String
     public var synchronous: SQLiteSynchronous
+    /// Set when the store is on PostgreSQL instead of SQLite.
+    public var postgres: PostgresStorageConfig?
 
     public init(sqlitePath: String, synchronous: SQLiteSynchronous) {
         self.sqlitePath = sqlitePath

@@ -1,0 +1,32 @@
+import Logging
+import TrestleCore
+import TrestlePostgres
+import TrestleSQLite
+import TrestleStore
+
+/// The one place an engine is chosen: `storage.postgres` opens PostgreSQL (migrating it), else
+/// the SQLite file.
+public enum StoreOpening {
+    public static func open(_ storage: StorageConfig, logger: Logger) async throws -> any TaskStore {
+        if let postgres = storage.postgres {
+            let store = try await PostgresTaskStore(url: postgres.url.value, poolSize: postgres.poolSize, logger: logger)
+            logger.info("store open", metadata: ["postgres": "pool of \(postgres.poolSize)"])
+            return store
+        }
+        let store = try SQLiteTaskStore(path: storage.sqlitePath, synchronous: storage.synchronous)
+        logger.info("store open", metadata: ["sqlite": "\(storage.sqlitePath)", "synchronous": "\(storage.synchronous.rawValue)"])
+        return store
+    }
+
+    /// Applies the PostgreSQL migrations without serving; SQLite migrates itself on open.
+    public static func migrate(_ storage: StorageConfig, logger: Logger) async throws -> String {
+        guard storage.postgres != nil else {
+            let store = try await open(storage, logger: logger)
+            try await store.close()
+            return "SQLite store at \(storage.sqlitePath) is up to date"
+        }
+        let store = try await open(storage, logger: logger)
+        try await store.close()
+        return "PostgreSQL store is up to date"
+    }
+}
