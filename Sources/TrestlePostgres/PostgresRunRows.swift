@@ -60,7 +60,7 @@ enum PostgresRunRows {
             try await PostgresTaskRows.replaceStages(stages, pk: pk, attempt: attempt, on: connection, logger: logger)
         }
         if let ending {
-            guard let status = try? TaskStateMachine.next(after: .running, on: event(ending)) else {
+            guard let status = try? TaskStateMachine.next(after: .running, on: .ending(as: ending)) else {
                 throw StoreError(operation: "end task \(taskID) of \(workflow)", detail: "'\(ending.rawValue)' is not an ending")
             }
             try await connection.query("UPDATE tasks SET status = \(status.rawValue), end_time = \(time) WHERE id = \(pk)", logger: logger)
@@ -124,14 +124,5 @@ enum PostgresRunRows {
             failed.append(summary)
         }
         return failed
-    }
-
-    private static func event(_ ending: TaskStatus) -> TaskEvent {
-        switch ending {
-        case .passed: .pass
-        case .timeout: .timeOut
-        case .cancelled: .cancel
-        default: .fail
-        }
     }
 }

@@ -51,7 +51,7 @@ enum SQLiteRunRows {
             try SQLiteTaskRows.replaceStages(stages, pk: pk, attempt: attempt, db: db)
         }
         if let ending {
-            guard let status = try? TaskStateMachine.next(after: .running, on: event(ending)) else {
+            guard let status = try? TaskStateMachine.next(after: .running, on: .ending(as: ending)) else {
                 throw StoreError(operation: "end task \(taskID) of \(workflow)", detail: "'\(ending.rawValue)' is not an ending")
             }
             try db.execute(sql: "UPDATE tasks SET status = ?, end_time = ? WHERE id = ?", arguments: [status.rawValue, time, pk])
@@ -93,14 +93,5 @@ enum SQLiteRunRows {
             failed.append(summary)
         }
         return failed
-    }
-
-    private static func event(_ ending: TaskStatus) -> TaskEvent {
-        switch ending {
-        case .passed: .pass
-        case .timeout: .timeOut
-        case .cancelled: .cancel
-        default: .fail
-        }
     }
 }

@@ -7,6 +7,16 @@ public enum TaskEvent: String, Sendable, Hashable, CaseIterable {
     case timeOut = "timeout"
     case cancel
     case restart
+
+    /// The event that ends a running task as `status` (any status but these three fails it).
+    public static func ending(as status: TaskStatus) -> TaskEvent {
+        switch status {
+        case .passed: .pass
+        case .timeout: .timeOut
+        case .cancelled: .cancel
+        default: .fail
+        }
+    }
 }
 
 public struct IllegalTransition: Error, Sendable, Equatable, CustomStringConvertible {
