@@ -18,7 +18,7 @@ enum PostgresDeliveryRows {
                 receipts.append(earlier)
                 continue
             }
-            let headers = try StoreText.json(delivery.headers)
+            let headers = try StoreJSON.text(delivery.headers)
             var inserted: Int64?
             for try await id in try await connection.query("""
                 INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body)
@@ -142,7 +142,7 @@ enum PostgresDeliveryRows {
             created.append(CreatedTaskRef(workflow: plan.task.workflow, taskID: taskID))
         }
         let outcome = DeliveryCompletionPolicy.outcome(planned: planned, planCount: tasks.count, created: created, notes: notes)
-        let text = try StoreText.json(outcome)
+        let text = try StoreJSON.text(outcome)
         try await connection.query("""
             INSERT INTO webhook_outcomes (delivery_id, state, outcome, processed_time) VALUES (\(id), \(outcome.state.rawValue), \(text), \(time))
             ON CONFLICT (delivery_id) DO UPDATE SET state = excluded.state, outcome = excluded.outcome, processed_time = excluded.processed_time

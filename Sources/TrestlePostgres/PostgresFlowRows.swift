@@ -7,7 +7,7 @@ import TrestleStore
 /// The SQL of the flow tables on PostgreSQL, inside a caller's transaction (as `SQLiteFlowRows`).
 enum PostgresFlowRows {
     static func save(_ stored: StoredFlowDescriptor, on connection: PostgresConnection, logger: Logger) async throws {
-        let descriptor = try StoreText.json(stored.descriptor)
+        let descriptor = try StoreJSON.text(stored.descriptor)
         try await connection.query("""
             INSERT INTO flow_descriptors (id, business_id, feature_name, alias, yaml, descriptor, create_time, update_time)
             VALUES (\(stored.id), \(stored.businessID), \(stored.featureName), \(stored.alias), \(stored.yaml), \(descriptor),
@@ -29,7 +29,7 @@ enum PostgresFlowRows {
 
     static func create(_ task: NewTask, execution: FlowExecution, on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
         let (pk, _) = try await PostgresTaskRows.insert(task, on: connection, logger: logger)
-        let descriptor = try StoreText.json(execution.descriptor)
+        let descriptor = try StoreJSON.text(execution.descriptor)
         try await connection.query("""
             INSERT INTO flow_executions (task_pk, descriptor_id, descriptor, context, context_version, callback_url)
             VALUES (\(pk), \(execution.descriptorID), \(descriptor), \(JSONText.compact(execution.context)), \(execution.contextVersion),

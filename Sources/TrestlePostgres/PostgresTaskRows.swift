@@ -15,8 +15,8 @@ enum PostgresTaskRows {
             ON CONFLICT (workflow) DO UPDATE SET last_task_id = workflow_sequences.last_task_id + 1
             RETURNING last_task_id
             """, logger: logger), Int64.self, "number task of \(task.workflow)")
-        let arguments = try StoreText.json(task.arguments)
-        let origin = try StoreText.json(task.origin)
+        let arguments = try StoreJSON.text(task.arguments)
+        let origin = try StoreJSON.text(task.origin)
         let pk = try await one(connection.query("""
             INSERT INTO tasks (workflow, task_id, project, env, status, attempt, trigger_kind, triggered_by, arguments, create_time, origin)
             VALUES (\(task.workflow), \(taskID), \(task.project), \(task.env), \(TaskStatus.created.rawValue), 1,
@@ -212,18 +212,5 @@ enum PostgresTaskRows {
     static func one<T: PostgresDecodable>(_ rows: PostgresRowSequence, _ type: T.Type, _ operation: String) async throws -> T {
         for try await value in rows.decode(T.self) { return value }
         throw StoreError(operation: operation, detail: "the database answered no row")
-    }
-}
-
-/// Values stored as text.
-enum StoreText {
-    static let encoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        return encoder
-    }()
-
-    static func json<T: Encodable>(_ value: T) throws -> String {
-        String(decoding: try encoder.encode(value), as: UTF8.self)
     }
 }
