@@ -6,7 +6,7 @@ import TrestleCore
 ///
 /// Operations that a user can get wrong (unknown task, illegal transition) throw
 /// `TaskOperationFailure`; anything else thrown is a `StoreError`.
-public protocol TaskStore: TaskRecordStore, RunStore, GitLabOutboxStore, DeliveryStore, FlowStore {
+public protocol TaskStore: TaskRecordStore, RunStore, GitLabOutboxStore, DeliveryStore, FlowStore, RowCopyStore {
     func close() async throws
 }
 

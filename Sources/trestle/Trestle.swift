@@ -13,7 +13,7 @@ struct Trestle: AsyncParsableCommand {
             at $TRESTLE_URL with $TRESTLE_TOKEN. Shell completions: trestle --generate-completion-script bash
             """,
         subcommands: [Serve.self, CheckConfig.self, Status.self, Trigger.self, Release.self, Retry.self, Cancel.self, Logs.self,
-                      Resolve.self, MirrorCommand.self, Deliveries.self, Explain.self, Migrate.self, BenchSeed.self]
+                      Resolve.self, MirrorCommand.self, Deliveries.self, Explain.self, Migrate.self, StoreCommand.self, BenchSeed.self]
     )
 
     /// ArgumentParser's own main, except that a usage error exits 4 (the client commands'

@@ -88,9 +88,10 @@ enum TestServer {
 
     /// `run`, with the server's data dir given to `body` (for CLI commands reading it).
     /// With `keeping` a data dir, the server runs on it and leaves it (for a restart on the same store).
+    /// With `on` a database, the server runs on it (`engine` postgres) and leaves it to the caller.
     static func run(now: Int64 = 1_639_466_317, remotes: [String: String] = [:], configFile: String = "server.yaml",
                     environment: [String: String] = [:], keeping keptDataDir: URL? = nil, engine: TestEngine = .sqlite,
-                    prepare: (URL) async throws -> Void = { _ in },
+                    on keptDatabase: TestPostgresDatabase? = nil, prepare: (URL) async throws -> Void = { _ in },
                     _ body: @Sendable @escaping (any TestClientProtocol, URL) async throws -> Void) async throws {
         let dataDir = keptDataDir ?? FileManager.default.temporaryDirectory.appendingPathComponent("trestle-server-\(UUID().uuidString)")
         defer { if keptDataDir == nil { try? FileManager.default.removeItem(at: dataDir) } }
@@ -99,7 +100,9 @@ enum TestServer {
         logger.logLevel = .warning
         var config = try config(opsSHA256: opsTokenSHA256, remotes: remotes, file: configFile, environment: environment)
         var database: TestPostgresDatabase?
-        if engine == .postgres {
+        if let keptDatabase {
+            config.storage.postgres = PostgresStorageConfig(url: Secret(keptDatabase.url), poolSize: 8)
+        } else if engine == .postgres {
             let created = try await TestPostgresDatabase.create()
             database = created
             config.storage.postgres = PostgresStorageConfig(url: Secret(created.url), poolSize: 8)
