@@ -7,44 +7,75 @@ import TrestleStore
 /// The SQL of the webhook inbox on PostgreSQL, inside a caller's transaction: the same rows as
 /// `SQLiteDeliveryRows`; coalescing and auto-cancel are `DeliveryCompletionPolicy`'s.
 enum PostgresDeliveryRows {
-    /// Inserts each delivery, or answers the earlier one with its dedupe key. `ON CONFLICT` keeps the
-    /// key unique across every process on the database.
+    /// The first half of the advisory locks on dedupe keys ("dkey"), apart from the claim and migration locks.
+    static let keyLockClass: Int32 = 0x64_6b_65_79
+
+    /// Inserts each delivery, or answers the earlier one with its dedupe key: one lookup, one
+    /// multi-row insert and one pending insert per batch, the group commit. Looking up first means a
+    /// repeat consumes no delivery id (ids stay gapless); `ON CONFLICT` keeps the key unique across
+    /// every process on the database, and a key another process took meanwhile is looked up again.
     static func record(_ deliveries: [NewDelivery], on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryReceipt] {
-        var receipts: [DeliveryReceipt] = []
-        for delivery in deliveries {
-            // Looked up first, so a repeat consumes no delivery id (ids stay gapless); the insert's
-            // `ON CONFLICT` covers another process recording the same key in between.
-            if let earlier = try await earlier(delivery.dedupeKey, on: connection, logger: logger) {
-                receipts.append(earlier)
-                continue
+        // Two processes inserting the same keys in different orders would wait on each other's
+        // unique-index entries (a deadlock PostgreSQL breaks by failing one). Locking the keys in
+        // sorted order first makes them take turns instead; a lock is held until commit.
+        try await connection.query("""
+            SELECT pg_advisory_xact_lock(\(keyLockClass), hashtext(key)) FROM unnest(\(deliveries.map(\.dedupeKey))::text[]) AS key
+            ORDER BY key
+            """, logger: logger)
+        var known = try await earlier(deliveries.map(\.dedupeKey), on: connection, logger: logger)
+        var fresh: [NewDelivery] = []
+        var batchKeys = Set<String>()
+        for delivery in deliveries where known[delivery.dedupeKey] == nil && batchKeys.insert(delivery.dedupeKey).inserted {
+            fresh.append(delivery)
+        }
+        var inserted: [String: Int64] = [:]
+        let insert = PostgresMultiRowInsert(table: "webhook_deliveries",
+                                            columns: ["dedupe_key", "event", "repo", "received_time", "headers", "body"],
+                                            suffix: "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
+        for batch in fresh.chunks(of: insert.rowsPerStatement) {
+            let query = try insert.query(batch) { delivery, bindings in
+                bindings.append(delivery.dedupeKey)
+                bindings.append(delivery.eventHeader)
+                bindings.append(delivery.repo)
+                bindings.append(delivery.receivedTime)
+                bindings.append(try StoreJSON.text(delivery.headers))
+                try bindings.append(delivery.body)
             }
-            let headers = try StoreJSON.text(delivery.headers)
-            var inserted: Int64?
-            for try await id in try await connection.query("""
-                INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body)
-                VALUES (\(delivery.dedupeKey), \(delivery.eventHeader), \(delivery.repo), \(delivery.receivedTime), \(headers), \(delivery.body))
-                ON CONFLICT (dedupe_key) DO NOTHING RETURNING id
-                """, logger: logger).decode(Int64.self) { inserted = id }
-            if let inserted {
-                try await connection.query("INSERT INTO webhook_pending (delivery_id) VALUES (\(inserted))", logger: logger)
-                receipts.append(DeliveryReceipt(id: inserted, duplicateOf: nil))
-            } else if let earlier = try await earlier(delivery.dedupeKey, on: connection, logger: logger) {
-                receipts.append(earlier)
-            } else {
+            for try await row in try await connection.query(query, logger: logger).decode((Int64, String).self) {
+                inserted[row.1] = row.0
+            }
+        }
+        let pending = PostgresMultiRowInsert(table: "webhook_pending", columns: ["delivery_id"])
+        for batch in Array(inserted.values).sorted().chunks(of: pending.rowsPerStatement) {
+            try await connection.query(pending.query(batch) { id, bindings in bindings.append(id) }, logger: logger)
+        }
+        let raced = fresh.map(\.dedupeKey).filter { inserted[$0] == nil }
+        if !raced.isEmpty {
+            known.merge(try await earlier(raced, on: connection, logger: logger)) { first, _ in first }
+        }
+        var answered = Set<String>()
+        return try deliveries.map { delivery in
+            let key = delivery.dedupeKey
+            if let id = inserted[key] {
+                // A key twice in one batch: the second is a repeat of the first, still pending.
+                return answered.insert(key).inserted ? DeliveryReceipt(id: id, duplicateOf: nil) : DeliveryReceipt(id: id, duplicateOf: .pending)
+            }
+            guard let earlier = known[key] else {
                 throw StoreError(operation: "record a webhook delivery", detail: "dedupe key taken but no delivery holds it")
             }
+            return earlier
         }
-        return receipts
     }
 
-    private static func earlier(_ key: String, on connection: PostgresConnection, logger: Logger) async throws -> DeliveryReceipt? {
+    private static func earlier(_ keys: [String], on connection: PostgresConnection, logger: Logger) async throws -> [String: DeliveryReceipt] {
+        var found: [String: DeliveryReceipt] = [:]
         for try await row in try await connection.query("""
-            SELECT d.id, o.outcome FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
-            WHERE d.dedupe_key = \(key)
-            """, logger: logger).decode((Int64, String?).self) {
-            return DeliveryReceipt(id: row.0, duplicateOf: try outcome(row.1))
+            SELECT d.dedupe_key, d.id, o.outcome FROM webhook_deliveries d LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+            WHERE d.dedupe_key = ANY(\(keys))
+            """, logger: logger).decode((String, Int64, String?).self) {
+            found[row.0] = DeliveryReceipt(id: row.1, duplicateOf: try outcome(row.2))
         }
-        return nil
+        return found
     }
 
     static func pending(limit: Int, dueAt now: Int64, on connection: PostgresConnection, logger: Logger) async throws -> [StoredDelivery] {

@@ -7,39 +7,99 @@ import TrestleStore
 /// The SQL of the task tables on PostgreSQL, inside a caller's transaction: the same rows and
 /// rules as `SQLiteTaskRows`, with row locks (`FOR UPDATE`) where SQLite has its one writer.
 enum PostgresTaskRows {
-    /// The new row's key and the task id it was given. The sequence row's update serialises
-    /// creates of one workflow, so ids stay unique and gap-free across connections.
+    /// The new row's key and the task id it was given.
     static func insert(_ task: NewTask, on connection: PostgresConnection, logger: Logger) async throws -> (pk: Int64, taskID: Int64) {
-        let taskID = try await one(connection.query("""
-            INSERT INTO workflow_sequences (workflow, last_task_id) VALUES (\(task.workflow), 1)
-            ON CONFLICT (workflow) DO UPDATE SET last_task_id = workflow_sequences.last_task_id + 1
-            RETURNING last_task_id
-            """, logger: logger), Int64.self, "number task of \(task.workflow)")
-        let arguments = try StoreJSON.text(task.arguments)
-        let origin = try StoreJSON.text(task.origin)
-        let pk = try await one(connection.query("""
-            INSERT INTO tasks (workflow, task_id, project, env, status, attempt, trigger_kind, triggered_by, arguments, create_time, origin)
-            VALUES (\(task.workflow), \(taskID), \(task.project), \(task.env), \(TaskStatus.created.rawValue), 1,
-                    \(task.trigger.kind.rawValue), \(task.trigger.by), \(arguments), \(task.createTime), \(origin))
-            RETURNING id
-            """, logger: logger), Int64.self, "insert task of \(task.workflow)")
-        for commit in task.arguments.commitIDs {
-            try await connection.query("INSERT INTO task_commits (commit_id, task_pk) VALUES (\(commit.hex), \(pk))", logger: logger)
+        guard let inserted = try await insert([task], on: connection, logger: logger).first else {
+            throw StoreError(operation: "insert task of \(task.workflow)", detail: "the database answered no row")
         }
-        for built in task.arguments.repoCommits {
-            try await connection.query("""
-                INSERT INTO repo_commits (repo_name, task_pk, commit_id) VALUES (\(built.repoName), \(pk), \(built.commitID.hex))
-                ON CONFLICT DO NOTHING
-                """, logger: logger)
+        return inserted
+    }
+
+    /// Inserts `tasks` with a statement per table (not per row), answering each one's key and task
+    /// id in order. Each workflow's sequence row is advanced once for all its tasks; that update
+    /// serialises creates of one workflow, so ids stay unique and gap-free across connections.
+    static func insert(_ tasks: [NewTask], on connection: PostgresConnection, logger: Logger) async throws -> [(pk: Int64, taskID: Int64)] {
+        guard !tasks.isEmpty else { return [] }
+        var next: [String: Int64] = [:]
+        for workflow in Set(tasks.map(\.workflow)).sorted() {
+            let count = Int64(tasks.count { $0.workflow == workflow })
+            let last = try await one(connection.query("""
+                INSERT INTO workflow_sequences (workflow, last_task_id) VALUES (\(workflow), \(count))
+                ON CONFLICT (workflow) DO UPDATE SET last_task_id = workflow_sequences.last_task_id + \(count)
+                RETURNING last_task_id
+                """, logger: logger), Int64.self, "number tasks of \(workflow)")
+            next[workflow] = last - count + 1
         }
-        try await insertAttempt(pk: pk, number: 1, trigger: task.trigger, createTime: task.createTime, on: connection, logger: logger)
-        let stages = task.stages.map { plan in
-            StageRecord(name: plan.name, status: .created, jobs: plan.jobs.map {
-                JobRecord(name: $0.name, kind: $0.kind, target: $0.target, status: .created)
+        var taskIDs: [Int64] = []
+        for task in tasks {
+            let id = next[task.workflow] ?? 1
+            taskIDs.append(id)
+            next[task.workflow] = id + 1
+        }
+        var keys: [String: Int64] = [:]
+        let rows = Array(zip(tasks, taskIDs))
+        let insertTasks = PostgresMultiRowInsert(
+            table: "tasks", columns: ["workflow", "task_id", "project", "env", "status", "attempt", "trigger_kind", "triggered_by",
+                                      "arguments", "create_time", "origin"],
+            suffix: "RETURNING id, workflow, task_id")
+        for batch in rows.chunks(of: insertTasks.rowsPerStatement) {
+            let query = try insertTasks.query(batch) { row, bindings in
+                let (task, taskID) = row
+                bindings.append(task.workflow)
+                bindings.append(taskID)
+                bindings.append(task.project)
+                bindings.append(task.env)
+                bindings.append(TaskStatus.created.rawValue)
+                bindings.append(1)
+                bindings.append(task.trigger.kind.rawValue)
+                bindings.append(task.trigger.by)
+                bindings.append(try StoreJSON.text(task.arguments))
+                bindings.append(task.createTime)
+                bindings.append(try StoreJSON.text(task.origin))
+            }
+            for try await row in try await connection.query(query, logger: logger).decode((Int64, String, Int64).self) {
+                keys["\(row.2) \(row.1)"] = row.0
+            }
+        }
+        var inserted: [(pk: Int64, taskID: Int64)] = []
+        for (task, taskID) in rows {
+            guard let pk = keys["\(taskID) \(task.workflow)"] else {
+                throw StoreError(operation: "insert task \(taskID) of \(task.workflow)", detail: "the database answered no key for it")
+            }
+            inserted.append((pk, taskID))
+        }
+        let made = zip(tasks, inserted.map(\.pk))
+        try await insertRows(PostgresMultiRowInsert(table: "task_commits", columns: ["commit_id", "task_pk"]),
+                             made.flatMap { task, pk in task.arguments.commitIDs.map { (commit: $0.hex, pk: pk) } },
+                             on: connection, logger: logger) { row, bindings in
+            bindings.append(row.commit)
+            bindings.append(row.pk)
+        }
+        try await insertRows(PostgresMultiRowInsert(table: "repo_commits", columns: ["repo_name", "task_pk", "commit_id"],
+                                                    suffix: "ON CONFLICT DO NOTHING"),
+                             made.flatMap { task, pk in task.arguments.repoCommits.map { (repo: $0.repoName, pk: pk, commit: $0.commitID.hex) } },
+                             on: connection, logger: logger) { row, bindings in
+            bindings.append(row.repo)
+            bindings.append(row.pk)
+            bindings.append(row.commit)
+        }
+        try await insertAttempts(made.map { task, pk in (pk, 1, task.trigger, task.createTime) }, on: connection, logger: logger)
+        try await insertStages(made.map { task, pk in
+            (pk, 1, task.stages.map { plan in
+                StageRecord(name: plan.name, status: .created, jobs: plan.jobs.map {
+                    JobRecord(name: $0.name, kind: $0.kind, target: $0.target, status: .created)
+                })
             })
+        }, on: connection, logger: logger)
+        return inserted
+    }
+
+    /// Rows in as few statements as the parameter limit allows.
+    private static func insertRows<Row>(_ insert: PostgresMultiRowInsert, _ rows: [Row], on connection: PostgresConnection,
+                                        logger: Logger, bind: (Row, inout PostgresBindings) throws -> Void) async throws {
+        for batch in rows.chunks(of: insert.rowsPerStatement) {
+            try await connection.query(try insert.query(batch, bind: bind), logger: logger)
         }
-        try await insertStages(stages, pk: pk, attempt: 1, on: connection, logger: logger)
-        return (pk, taskID)
     }
 
     static func primaryKey(workflow: String, taskID: Int64, lock: Bool = false, on connection: PostgresConnection,
@@ -125,10 +185,21 @@ enum PostgresTaskRows {
 
     private static func insertAttempt(pk: Int64, number: Int, trigger: TaskTrigger, createTime: Int64,
                                       on connection: PostgresConnection, logger: Logger) async throws {
-        try await connection.query("""
-            INSERT INTO task_attempts (task_pk, attempt, status, trigger_kind, triggered_by, create_time)
-            VALUES (\(pk), \(number), \(TaskStatus.created.rawValue), \(trigger.kind.rawValue), \(trigger.by), \(createTime))
-            """, logger: logger)
+        try await insertAttempts([(pk, number, trigger, createTime)], on: connection, logger: logger)
+    }
+
+    private static func insertAttempts(_ attempts: [(pk: Int64, number: Int, trigger: TaskTrigger, createTime: Int64)],
+                                       on connection: PostgresConnection, logger: Logger) async throws {
+        try await insertRows(PostgresMultiRowInsert(table: "task_attempts", columns: ["task_pk", "attempt", "status", "trigger_kind",
+                                                                                      "triggered_by", "create_time"]),
+                             attempts, on: connection, logger: logger) { row, bindings in
+            bindings.append(row.pk)
+            bindings.append(row.number)
+            bindings.append(TaskStatus.created.rawValue)
+            bindings.append(row.trigger.kind.rawValue)
+            bindings.append(row.trigger.by)
+            bindings.append(row.createTime)
+        }
     }
 
     static func replaceStages(_ stages: [StageRecord], pk: Int64, attempt: Int, on connection: PostgresConnection,
@@ -140,19 +211,44 @@ enum PostgresTaskRows {
 
     private static func insertStages(_ stages: [StageRecord], pk: Int64, attempt: Int, on connection: PostgresConnection,
                                      logger: Logger) async throws {
-        for (stagePosition, stage) in stages.enumerated() {
-            try await connection.query("""
-                INSERT INTO task_stages (task_pk, attempt, position, name, status, start_time, end_time)
-                VALUES (\(pk), \(attempt), \(stagePosition), \(stage.name), \(stage.status.rawValue), \(stage.startTime), \(stage.endTime))
-                """, logger: logger)
-            for (position, job) in stage.jobs.enumerated() {
-                try await connection.query("""
-                    INSERT INTO task_jobs (task_pk, attempt, stage_position, position, name, kind, target, status,
-                                           start_time, end_time, error, image)
-                    VALUES (\(pk), \(attempt), \(stagePosition), \(position), \(job.name), \(job.kind.rawValue), \(job.target),
-                            \(job.status.rawValue), \(job.startTime), \(job.endTime), \(job.error), \(job.image))
-                    """, logger: logger)
-            }
+        try await insertStages([(pk, attempt, stages)], on: connection, logger: logger)
+    }
+
+    private static func insertStages(_ attempts: [(pk: Int64, attempt: Int, stages: [StageRecord])], on connection: PostgresConnection,
+                                     logger: Logger) async throws {
+        let stages = attempts.flatMap { pk, attempt, stages in
+            stages.enumerated().map { (pk: pk, attempt: attempt, position: $0.offset, stage: $0.element) }
+        }
+        try await insertRows(PostgresMultiRowInsert(table: "task_stages", columns: ["task_pk", "attempt", "position", "name", "status",
+                                                                                    "start_time", "end_time"]),
+                             stages, on: connection, logger: logger) { row, bindings in
+            bindings.append(row.pk)
+            bindings.append(row.attempt)
+            bindings.append(row.position)
+            bindings.append(row.stage.name)
+            bindings.append(row.stage.status.rawValue)
+            bindings.append(row.stage.startTime)
+            bindings.append(row.stage.endTime)
+        }
+        let jobs = stages.flatMap { stage in
+            stage.stage.jobs.enumerated().map { (pk: stage.pk, attempt: stage.attempt, stage: stage.position, position: $0.offset, job: $0.element) }
+        }
+        try await insertRows(PostgresMultiRowInsert(table: "task_jobs", columns: ["task_pk", "attempt", "stage_position", "position", "name",
+                                                                                  "kind", "target", "status", "start_time", "end_time",
+                                                                                  "error", "image"]),
+                             jobs, on: connection, logger: logger) { row, bindings in
+            bindings.append(row.pk)
+            bindings.append(row.attempt)
+            bindings.append(row.stage)
+            bindings.append(row.position)
+            bindings.append(row.job.name)
+            bindings.append(row.job.kind.rawValue)
+            bindings.append(row.job.target)
+            bindings.append(row.job.status.rawValue)
+            bindings.append(row.job.startTime)
+            bindings.append(row.job.endTime)
+            bindings.append(row.job.error)
+            bindings.append(row.job.image)
         }
     }
 

@@ -89,7 +89,7 @@ extension PostgresTaskStore: TaskRecordStore {
     public func createTasks(_ tasks: [NewTask]) async throws {
         let logger = logger
         try await transaction("create \(tasks.count) tasks") { connection in
-            for task in tasks { _ = try await PostgresTaskRows.insert(task, on: connection, logger: logger) }
+            _ = try await PostgresTaskRows.insert(tasks, on: connection, logger: logger)
         }
     }
 

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+import TrestleCore
+import TrestlePostgres
+import TrestleStore
+
+/// Several processes on one PostgreSQL database, as API nodes and workers are: each client here
+/// is a `PostgresTaskStore` with a pool of its own.
+@Suite("PostgreSQL: many clients on one database")
+struct PostgresConcurrencyTests {
+    static func clients(_ count: Int, on database: PostgresTestDatabase) async throws -> [PostgresTaskStore] {
+        var stores: [PostgresTaskStore] = []
+        for _ in 0..<count { stores.append(try await PostgresTaskStore(url: database.url, poolSize: 4)) }
+        return stores
+    }
+
+    @Test("batched and single creates from four clients give each workflow ids 1…n, none twice, none skipped")
+    func createsFromManyClients() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let stores = try await Self.clients(4, on: database)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for (index, store) in stores.enumerated() {
+                group.addTask {
+                    for round in 0..<5 {
+                        // A batch mixing both workflows, then single creates, interleaved with the other clients'.
+                        try await store.createTasks((0..<10).map { Tasks.new(workflow: ($0 + index + round).isMultiple(of: 2) ? "even" : "odd") })
+                        _ = try await store.createTask(Tasks.new(workflow: "even"))
+                        _ = try await store.createTask(Tasks.new(workflow: "odd"))
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let counts = ["even": 4 * 5 * (5 + 1), "odd": 4 * 5 * (5 + 1)]
+        for (workflow, count) in counts {
+            let ids = try await stores[0].tasks(workflow: workflow, limit: 1_000).map(\.summary.taskID)
+            #expect(ids.sorted() == Array(1...Int64(count)), "\(workflow): \(ids.sorted())")
+        }
+        for store in stores { try await store.close() }
+        try await database.drop()
+    }
+
+    @Test("the same deliveries recorded by four clients at once are stored once each, every client answered with the same id")
+    func deliveriesFromManyClients() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let stores = try await Self.clients(4, on: database)
+        let keys = (0..<40).map { "key-\($0)" }
+        let answers = try await withThrowingTaskGroup(of: [String: Int64].self) { group in
+            for (index, store) in stores.enumerated() {
+                group.addTask {
+                    // Each client sends every key, in its own order and batches.
+                    let order = index.isMultiple(of: 2) ? keys : keys.reversed()
+                    var ids: [String: Int64] = [:]
+                    for batch in stride(from: 0, to: order.count, by: 7) {
+                        let slice = Array(order[batch..<min(batch + 7, order.count)])
+                        let receipts = try await store.recordDeliveries(slice.map { DeliveryStoreTests.delivery($0) })
+                        for (key, receipt) in zip(slice, receipts) { ids[key] = receipt.id }
+                    }
+                    return ids
+                }
+            }
+            return try await group.reduce(into: [[String: Int64]]()) { $0.append($1) }
+        }
+        #expect(Set(answers.map { $0 }).count == 1, "every client was answered with the same id for each key")
+        #expect(Set(answers[0].values).count == keys.count)
+        #expect(try await stores[0].pendingDeliveries(limit: 100, dueAt: .max).count == keys.count)
+        for store in stores { try await store.close() }
+        try await database.drop()
+    }
+}
