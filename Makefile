@@ -1,6 +1,8 @@
 # Trestle: `make run` builds and serves samples/trestle.yaml; `make test` runs the whole suite.
 SHELL := /bin/bash
 CONFIG ?= samples/trestle.yaml
+# make run DB=postgres: the same config served on a PostgreSQL cluster kept under .trestle/postgres.
+DB ?= sqlite
 SWIFT_BUILD_FLAGS ?=
 # Seconds of libFuzzer per target: `make fuzz` (after replaying Fuzz/Corpus and Fuzz/Regressions), and make test's smoke.
 FUZZ_SECONDS ?= 60
@@ -20,7 +22,11 @@ release: deps
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 
 run: release
-	@. scripts/dev-secrets.sh && exec .build/release/trestle serve --config $(CONFIG)
+	@. scripts/dev-secrets.sh && case "$(DB)" in \
+	  sqlite) exec .build/release/trestle serve --config $(CONFIG) ;; \
+	  postgres) TRESTLE_POSTGRES_DIR=.trestle/postgres scripts/with-postgres.sh .build/release/trestle serve --config $(CONFIG) --storage postgres ;; \
+	  *) echo "DB=$(DB): use DB=sqlite (the default) or DB=postgres" >&2; exit 2 ;; \
+	esac
 
 test: deps
 	swift build --build-tests $(SWIFT_BUILD_FLAGS)

@@ -100,7 +100,7 @@ let package = Package(
         .executableTarget(
             name: "trestle",
             dependencies: [
-                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestleGit", "TrestleRunner", "CMalloc",
+                "TrestleServer", "TrestleCore", "TrestleStore", "TrestleSQLite", "TrestlePostgres", "TrestleGit", "TrestleRunner", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),

@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs a command beside a throwaway PostgreSQL cluster: initdb into a temporary directory, a
-# server on its own loopback port, stopped when the command ends (failure and interrupt
-# included). The command gets TRESTLE_TEST_POSTGRES_URL. When the cluster cannot start, this
-# fails saying why: no PostgreSQL test is ever skipped silently.
-# Usage: scripts/with-postgres.sh COMMAND [ARGS...]
+# Runs a command beside a PostgreSQL cluster of its own: a server on its own loopback port,
+# stopped when the command ends (failure and interrupt included). The command gets
+# TRESTLE_TEST_POSTGRES_URL and DATABASE_URL. When the cluster cannot start, this fails saying
+# why: no PostgreSQL test is ever skipped silently.
+#
+# By default the cluster is thrown away: initdb into a temporary directory, fsync off (tests).
+# TRESTLE_POSTGRES_DIR=DIR keeps it in DIR/data across runs (make run DB=postgres, make bench),
+# with PostgreSQL's own durable defaults (fsync and synchronous_commit on).
+# Usage: [TRESTLE_POSTGRES_DIR=DIR] scripts/with-postgres.sh COMMAND [ARGS...]
 set -euo pipefail
 
 bin=""
@@ -15,38 +19,56 @@ if [ -z "$bin" ]; then
   exit 1
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/trestle-postgres.XXXXXX")
+kept=${TRESTLE_POSTGRES_DIR:-}
+if [ -n "$kept" ]; then
+  mkdir -p "$kept"
+  dir=$(cd "$kept" && pwd)
+  settings="-c shared_buffers=256MB"
+else
+  dir=$(mktemp -d "${TMPDIR:-/tmp}/trestle-postgres.XXXXXX")
+  settings="-c fsync=off"
+fi
 # initdb refuses to run as root: the cluster belongs to the postgres user when we are root.
 as=()
 if [ "$(id -u)" -eq 0 ]; then
   if ! id postgres >/dev/null 2>&1; then
-    echo "error: running as root and there is no postgres user to own the test cluster; install the postgresql package" >&2
+    echo "error: running as root and there is no postgres user to own the cluster; install the postgresql package" >&2
     exit 1
   fi
   chown postgres "$dir"
   as=(setpriv --reuid postgres --regid "$(id -g postgres)" --init-groups --)
+  if ! "${as[@]}" test -w "$dir"; then
+    echo "error: the postgres user cannot write $dir (a directory above it is closed to others); use a directory it can reach" >&2
+    exit 1
+  fi
 fi
 
 stop() {
-  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m immediate stop >/dev/null 2>&1 || true
-  rm -rf "$dir"
+  "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -m fast stop >/dev/null 2>&1 || true
+  [ -n "$kept" ] || rm -rf "$dir"
 }
 trap stop EXIT
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-if ! "${as[@]}" "$bin/initdb" -D "$dir/data" -U trestle --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1; then
-  echo "error: initdb of the test cluster failed:" >&2
-  cat "$dir/initdb.log" >&2
-  exit 1
+fresh=0
+if [ ! -s "$dir/data/PG_VERSION" ]; then
+  fresh=1
+  if ! "${as[@]}" "$bin/initdb" -D "$dir/data" -U trestle --auth=trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" 2>&1; then
+    echo "error: initdb of the PostgreSQL cluster in $dir failed:" >&2
+    cat "$dir/initdb.log" >&2
+    exit 1
+  fi
 fi
 if ! "${as[@]}" "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c fsync=off -c max_connections=200" start >/dev/null; then
-  echo "error: the test PostgreSQL server did not start; its log:" >&2
-  cat "$dir/server.log" >&2
+    -o "-c listen_addresses=127.0.0.1 -c port=$port -c unix_socket_directories=$dir -c max_connections=200 $settings" start >/dev/null; then
+  echo "error: the PostgreSQL server in $dir did not start; its log:" >&2
+  tail -n 30 "$dir/server.log" >&2
   exit 1
 fi
-"${as[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U trestle trestle
+[ $fresh = 1 ] && "${as[@]}" "$bin/createdb" -h 127.0.0.1 -p "$port" -U trestle trestle
 
 export TRESTLE_TEST_POSTGRES_URL="postgres://trestle@127.0.0.1:$port/trestle?sslmode=disable"
-echo "PostgreSQL test cluster on 127.0.0.1:$port ($("$bin/postgres" --version))"
+export DATABASE_URL="$TRESTLE_TEST_POSTGRES_URL"
+export TRESTLE_POSTGRES_BIN="$bin" TRESTLE_POSTGRES_PORT="$port"
+echo "PostgreSQL cluster on 127.0.0.1:$port ($("$bin/postgres" --version))${kept:+, kept in $dir}"
 "$@"

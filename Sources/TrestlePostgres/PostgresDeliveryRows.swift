@@ -7,33 +7,24 @@ import TrestleStore
 /// The SQL of the webhook inbox on PostgreSQL, inside a caller's transaction: the same rows as
 /// `SQLiteDeliveryRows`; coalescing and auto-cancel are `DeliveryCompletionPolicy`'s.
 enum PostgresDeliveryRows {
-    /// The first half of the advisory locks on dedupe keys ("dkey"), apart from the claim and migration locks.
-    static let keyLockClass: Int32 = 0x64_6b_65_79
-
-    /// Inserts each delivery, or answers the earlier one with its dedupe key: one lookup, one
-    /// multi-row insert and one pending insert per batch, the group commit. Looking up first means a
-    /// repeat consumes no delivery id (ids stay gapless); `ON CONFLICT` keeps the key unique across
-    /// every process on the database, and a key another process took meanwhile is looked up again.
+    /// Inserts each delivery, or answers the earlier one with its dedupe key, in one statement per
+    /// batch (the group commit): a repeat of a stored delivery is found before inserting, so it
+    /// consumes no id; `ON CONFLICT` keeps a key unique across every process on the database, and a
+    /// key another process stored meanwhile is looked up again. Rows go in by key order, so two
+    /// processes inserting the same keys take turns instead of deadlocking; ids within one batch
+    /// follow that order too (its deliveries arrived together).
     static func record(_ deliveries: [NewDelivery], on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryReceipt] {
-        // Two processes inserting the same keys in different orders would wait on each other's
-        // unique-index entries (a deadlock PostgreSQL breaks by failing one). Locking the keys in
-        // sorted order first makes them take turns instead; a lock is held until commit.
-        try await connection.query("""
-            SELECT pg_advisory_xact_lock(\(keyLockClass), hashtext(key)) FROM unnest(\(deliveries.map(\.dedupeKey))::text[]) AS key
-            ORDER BY key
-            """, logger: logger)
-        var known = try await earlier(deliveries.map(\.dedupeKey), on: connection, logger: logger)
         var fresh: [NewDelivery] = []
         var batchKeys = Set<String>()
-        for delivery in deliveries where known[delivery.dedupeKey] == nil && batchKeys.insert(delivery.dedupeKey).inserted {
-            fresh.append(delivery)
-        }
-        var inserted: [String: Int64] = [:]
-        let insert = PostgresMultiRowInsert(table: "webhook_deliveries",
-                                            columns: ["dedupe_key", "event", "repo", "received_time", "headers", "body"],
-                                            suffix: "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, dedupe_key")
-        for batch in fresh.chunks(of: insert.rowsPerStatement) {
-            let query = try insert.query(batch) { delivery, bindings in
+        for delivery in deliveries where batchKeys.insert(delivery.dedupeKey).inserted { fresh.append(delivery) }
+        var found: [String: DeliveryReceipt] = [:]
+        var inserted = Set<String>()
+        for batch in fresh.chunks(of: PostgresMultiRowInsert.maximumParameters / 6) {
+            var bindings = PostgresBindings(capacity: batch.count * 6)
+            var values: [String] = []
+            for (index, delivery) in batch.enumerated() {
+                let base = index * 6
+                values.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4)::bigint, $\(base + 5), $\(base + 6)::bytea)")
                 bindings.append(delivery.dedupeKey)
                 bindings.append(delivery.eventHeader)
                 bindings.append(delivery.repo)
@@ -41,29 +32,40 @@ enum PostgresDeliveryRows {
                 bindings.append(try StoreJSON.text(delivery.headers))
                 try bindings.append(delivery.body)
             }
-            for try await row in try await connection.query(query, logger: logger).decode((Int64, String).self) {
-                inserted[row.1] = row.0
+            let query = PostgresQuery(unsafeSQL: """
+                WITH incoming (dedupe_key, event, repo, received_time, headers, body) AS (VALUES \(values.joined(separator: ", "))),
+                inserted AS (
+                    INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body)
+                    SELECT i.* FROM incoming i
+                    WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.dedupe_key = i.dedupe_key)
+                    ORDER BY i.dedupe_key
+                    ON CONFLICT (dedupe_key) DO NOTHING
+                    RETURNING id, dedupe_key),
+                queued AS (INSERT INTO webhook_pending (delivery_id) SELECT id FROM inserted)
+                SELECT i.dedupe_key, coalesce(n.id, d.id), n.id IS NOT NULL, o.outcome
+                FROM incoming i LEFT JOIN inserted n ON n.dedupe_key = i.dedupe_key
+                LEFT JOIN webhook_deliveries d ON d.dedupe_key = i.dedupe_key
+                LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+                """, binds: bindings)
+            for try await row in try await connection.query(query, logger: logger).decode((String, Int64?, Bool, String?).self) {
+                guard let id = row.1 else { continue }
+                if row.2 { inserted.insert(row.0) }
+                found[row.0] = DeliveryReceipt(id: id, duplicateOf: row.2 ? nil : try outcome(row.3))
             }
         }
-        let pending = PostgresMultiRowInsert(table: "webhook_pending", columns: ["delivery_id"])
-        for batch in Array(inserted.values).sorted().chunks(of: pending.rowsPerStatement) {
-            try await connection.query(pending.query(batch) { id, bindings in bindings.append(id) }, logger: logger)
-        }
-        let raced = fresh.map(\.dedupeKey).filter { inserted[$0] == nil }
+        let raced = fresh.map(\.dedupeKey).filter { found[$0] == nil }
         if !raced.isEmpty {
-            known.merge(try await earlier(raced, on: connection, logger: logger)) { first, _ in first }
+            found.merge(try await earlier(raced, on: connection, logger: logger)) { first, _ in first }
         }
         var answered = Set<String>()
         return try deliveries.map { delivery in
             let key = delivery.dedupeKey
-            if let id = inserted[key] {
-                // A key twice in one batch: the second is a repeat of the first, still pending.
-                return answered.insert(key).inserted ? DeliveryReceipt(id: id, duplicateOf: nil) : DeliveryReceipt(id: id, duplicateOf: .pending)
-            }
-            guard let earlier = known[key] else {
+            guard let receipt = found[key] else {
                 throw StoreError(operation: "record a webhook delivery", detail: "dedupe key taken but no delivery holds it")
             }
-            return earlier
+            // A key twice in one batch: the second is a repeat of the first, still pending.
+            if inserted.contains(key), !answered.insert(key).inserted { return DeliveryReceipt(id: receipt.id, duplicateOf: .pending) }
+            return receipt
         }
     }
 

@@ -8,8 +8,7 @@ import TrestleStore
 /// under an advisory lock, and the store's roles as SQL. The decisions are `TrestleCore`'s, as
 /// for SQLite; this type only reads and writes.
 ///
-/// Roles so far: `TaskRecordStore`. The run, delivery, outbox and flow roles follow, each passing
-/// the same contract tests as SQLite's.
+/// Every role of `TaskStore`, passing the same contract tests as SQLite's.
 public final class PostgresTaskStore: Sendable {
     let client: PostgresClient
     let logger: Logger
@@ -23,7 +22,15 @@ public final class PostgresTaskStore: Sendable {
                                     backgroundLogger: logger)
         self.client = client
         self.logger = logger
-        running = Task { await client.run() }
+        // The pool serves leases once run() has begun; waiting for the task to start it keeps the
+        // first query from racing it (postgres-nio warns when a lease comes first).
+        let (started, signal) = AsyncStream.makeStream(of: Void.self)
+        running = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
         guard migrating else { return }
         do {
             let applied = try await PostgresMigrations.apply(client, logger: logger)
@@ -67,6 +74,11 @@ public final class PostgresTaskStore: Sendable {
     }
 
     func read<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        try await autocommit(operation, body)
+    }
+
+    /// `body` on a pooled connection without a transaction: each statement commits on its own.
+    func autocommit<T: Sendable>(_ operation: String, _ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withConnection { connection in try await body(connection) }
         } catch let error as StoreError {
@@ -94,15 +106,20 @@ extension PostgresTaskStore: TaskRecordStore {
     }
 
     public func tasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary] {
-        let logger = logger
-        return try await read("find tasks by commit \(prefix)") { connection in
-            try await PostgresTaskRows.summaries(connection.query("""
-                SELECT t.id, t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
-                FROM task_commits c JOIN tasks t ON t.id = c.task_pk
-                WHERE c.commit_id >= \(prefix.hex) AND c.commit_id < \(prefix.rangeUpperBound)
-                ORDER BY t.create_time DESC, t.id DESC
-                LIMIT \(limit)
-                """, logger: logger))
+        do {
+            var summaries: [TaskSummary] = []
+            var previous: Int64?
+            for try await row in try await client.execute(TasksByCommitPrefix(prefix: prefix, limit: limit)) {
+                // A task that built two commits sharing a prefix comes twice, side by side.
+                if row.pk == previous { continue }
+                previous = row.pk
+                summaries.append(row.summary)
+            }
+            return summaries
+        } catch let error as StoreError {
+            throw error
+        } catch {
+            throw StoreError(operation: "find tasks by commit \(prefix)", detail: String(reflecting: error))
         }
     }
 
@@ -240,9 +257,10 @@ extension PostgresTaskStore: GitLabOutboxStore {
 }
 
 extension PostgresTaskStore: DeliveryStore {
+    /// One statement, atomic on its own: no transaction around it, one round trip per batch.
     public func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt] {
         let logger = logger
-        return try await transaction("record \(deliveries.count) webhook deliveries") { connection in
+        return try await autocommit("record \(deliveries.count) webhook deliveries") { connection in
             try await PostgresDeliveryRows.record(deliveries, on: connection, logger: logger)
         }
     }

@@ -35,6 +35,9 @@ enum PostgresURL {
         var configuration = PostgresClient.Configuration(host: host, port: url.port ?? 5432, username: user, password: password,
                                                          database: database.isEmpty ? user : database, tls: tls)
         configuration.options.maximumConnections = poolSize
+        // Every statement here finds rows by key or key range, which a generic plan serves as well
+        // as a custom one; re-planning each execution of the status query cost more CPU than running it.
+        configuration.options.additionalStartupParameters = [("plan_cache_mode", "force_generic_plan")]
         return configuration
     }
 

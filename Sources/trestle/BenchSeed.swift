@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TrestleCore
+import TrestlePostgres
 import TrestleSQLite
 import TrestleStore
 
@@ -8,18 +9,27 @@ import TrestleStore
 struct BenchSeed: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench-seed",
-        abstract: "Seed a fresh SQLite store with synthetic tasks (for make bench).",
+        abstract: "Seed a fresh SQLite or PostgreSQL store with synthetic tasks (for make bench).",
         shouldDisplay: false
     )
 
-    @Option(help: "SQLite file to create.") var sqlite: String
+    @Option(help: "SQLite file to create.") var sqlite: String?
+    @Option(help: "PostgreSQL URL of an empty database to fill, instead of --sqlite.") var postgres: String?
     @Option(help: "How many tasks.") var count: Int = 1_000_000
     @Option(help: "Workflow the tasks belong to.") var workflow: String = "bench-workflow"
     @Option(help: "File to write sample 8-character commit prefixes to, one a line.") var prefixes: String
     @Option(help: "How many sample prefixes.") var samples: Int = 10_000
 
+    func validate() throws {
+        guard (sqlite == nil) != (postgres == nil) else { throw ValidationError("give either --sqlite or --postgres") }
+    }
+
     func run() async throws {
-        let store = try SQLiteTaskStore(path: sqlite)
+        let store: any TaskStore = if let postgres {
+            try await PostgresTaskStore(url: postgres, poolSize: 2)
+        } else {
+            try SQLiteTaskStore(path: sqlite ?? "")
+        }
         var generator = SplitMix64(seed: 0x7265_7374_6c65)
         let batch = 5_000
         var sampled: [String] = []

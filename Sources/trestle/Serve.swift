@@ -25,6 +25,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Write the bound port to this file once listening (for scripts using port 0).")
     var portFile: String?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Serve on PostgreSQL at the URL in $DATABASE_URL instead of the config's storage ('postgres'; make run DB=postgres).",
+        valueName: "postgres"))
+    var storage: String?
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
@@ -32,17 +37,28 @@ struct Serve: AsyncParsableCommand {
         if let listen, ListenAddress(parsing: listen) == nil {
             throw ValidationError("--listen '\(listen)' is not HOST:PORT, e.g. 127.0.0.1:8080")
         }
+        if let storage, storage != "postgres" {
+            throw ValidationError("--storage '\(storage)' is not 'postgres'; leave it out to use the config's storage")
+        }
     }
 
     func run() async throws {
-        let fileConfig: TrestleConfig
+        var fileConfig: TrestleConfig
         do {
             fileConfig = try ConfigFile.load(config)
         } catch let error as ConfigError {
             FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode(2)
         }
+        if storage != nil {
+            guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
+                FileHandle.standardError.write(Data("--storage postgres reads the URL from DATABASE_URL, which is not set\n".utf8))
+                throw ExitCode(2)
+            }
+            fileConfig.storage.postgres = PostgresStorageConfig(url: Secret(url))
+        }
         MemoryTuning.keepFreedMemoryForReuse()
+
         var logger = Logger(label: "trestle")
         logger.logLevel = logLevel
         let portFile = portFile
