@@ -37,7 +37,8 @@ extension PostgresTaskStore: RowCopyStore {
     public func insertRows(_ table: StoreTable, _ rows: [[StoreValue]]) async throws {
         let logger = logger
         let insert = PostgresMultiRowInsert(table: table.name, columns: table.columns)
-        try await transaction("copy \(rows.count) rows into \(table.name)") { connection in
+        let tasks = table.name == "tasks"
+        try await transaction("copy \(rows.count) rows into \(table.name)", changesTasks: { _ in tasks }) { connection in
             var start = rows.startIndex
             while start < rows.endIndex {
                 let end = min(start + insert.rowsPerStatement, rows.endIndex)

@@ -12,7 +12,10 @@ import TrestleStore
 public final class PostgresTaskStore: Sendable {
     let client: PostgresClient
     let logger: Logger
+    /// Answers to the status query, kept while `listening` hears of every task change.
+    public let statusCache = StatusAnswerCache()
     private let running: Task<Void, Never>
+    private let listening: Task<Void, Never>?
 
     /// Connects with `url` (`postgres://…?sslmode=…`), at most `poolSize` connections, and migrates
     /// (unless told not to: `trestle migrate` and tests' admin connections).
@@ -31,7 +34,10 @@ public final class PostgresTaskStore: Sendable {
         }
         for await _ in started {}
         await Task.yield()
-        guard migrating else { return }
+        guard migrating else {
+            listening = nil
+            return
+        }
         do {
             let applied = try await PostgresMigrations.apply(client, logger: logger)
             if !applied.isEmpty {
@@ -41,6 +47,9 @@ public final class PostgresTaskStore: Sendable {
             running.cancel()
             throw StoreError(operation: "open PostgreSQL store at \(PostgresURL.redacted(url))", detail: "\(String(reflecting: error))")
         }
+        // The listener holds one pooled connection for good; a pool of one serves queries only.
+        let cache = statusCache
+        listening = poolSize < 2 ? nil : Task { await PostgresTaskChanges.listen(client, cache: cache, logger: logger) }
     }
 
     /// Runs one statement of the admin's own (never built from input).
@@ -52,14 +61,26 @@ public final class PostgresTaskStore: Sendable {
     }
 
     public func close() async throws {
+        listening?.cancel()
+        await listening?.value
         running.cancel()
         await running.value
     }
 
-    func transaction<T: Sendable>(_ operation: String,
+    /// `body` in a transaction. When `changesTasks` says its result created a task or changed one's
+    /// status, every process is told (a `NOTIFY` committed with it) and this one's kept status
+    /// answers are dropped before the result is returned, so a caller reads its own write.
+    func transaction<T: Sendable>(_ operation: String, changesTasks: @escaping @Sendable (T) -> Bool = { _ in false },
                                   _ body: (PostgresConnection) async throws -> T) async throws -> T {
+        let logger = logger
         do {
-            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+            let result = try await client.withTransaction(logger: logger) { connection in
+                let result = try await body(connection)
+                if changesTasks(result) { try await PostgresTaskChanges.announce(on: connection, logger: logger) }
+                return result
+            }
+            if changesTasks(result) { statusCache.invalidate() }
+            return result
         } catch let failure as TaskOperationFailure {
             throw failure
         } catch let error as StoreError {
@@ -92,7 +113,7 @@ public final class PostgresTaskStore: Sendable {
 extension PostgresTaskStore: TaskRecordStore {
     public func createTask(_ task: NewTask) async throws -> TaskRecord {
         let logger = logger
-        return try await transaction("create a task of \(task.workflow)") { connection in
+        return try await transaction("create a task of \(task.workflow)", changesTasks: { _ in true }) { connection in
             let (pk, _) = try await PostgresTaskRows.insert(task, on: connection, logger: logger)
             return try await PostgresTaskRows.load(pk: pk, on: connection, logger: logger)
         }
@@ -100,12 +121,20 @@ extension PostgresTaskStore: TaskRecordStore {
 
     public func createTasks(_ tasks: [NewTask]) async throws {
         let logger = logger
-        try await transaction("create \(tasks.count) tasks") { connection in
+        try await transaction("create \(tasks.count) tasks", changesTasks: { _ in true }) { connection in
             _ = try await PostgresTaskRows.insert(tasks, on: connection, logger: logger)
         }
     }
 
     public func tasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary] {
+        if let kept = statusCache.answer(prefix, limit: limit) { return kept }
+        let generation = statusCache.generation()
+        let answer = try await queryTasks(commitPrefix: prefix, limit: limit)
+        if let generation { statusCache.remember(answer, for: prefix, limit: limit, readAt: generation) }
+        return answer
+    }
+
+    private func queryTasks(commitPrefix prefix: CommitPrefix, limit: Int) async throws -> [TaskSummary] {
         do {
             var summaries: [TaskSummary] = []
             var previous: Int64?
@@ -177,14 +206,14 @@ extension PostgresTaskStore: TaskRecordStore {
 
     public func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
         let logger = logger
-        return try await transaction("cancel task \(taskID) of \(workflow)") { connection in
+        return try await transaction("cancel task \(taskID) of \(workflow)", changesTasks: { _ in true }) { connection in
             try await PostgresTaskRows.cancel(workflow: workflow, taskID: taskID, by: trigger, at: time, on: connection, logger: logger)
         }
     }
 
     public func restartTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
         let logger = logger
-        return try await transaction("restart task \(taskID) of \(workflow)") { connection in
+        return try await transaction("restart task \(taskID) of \(workflow)", changesTasks: { _ in true }) { connection in
             try await PostgresTaskRows.restart(workflow: workflow, taskID: taskID, by: trigger, at: time, on: connection, logger: logger)
         }
     }
@@ -193,7 +222,7 @@ extension PostgresTaskStore: TaskRecordStore {
 extension PostgresTaskStore: RunStore {
     public func claimTasks(_ limits: RunLimits, runner: String, at time: Int64) async throws -> [TaskRecord] {
         let logger = logger
-        return try await transaction("claim tasks to run") { connection in
+        return try await transaction("claim tasks to run", changesTasks: { !$0.isEmpty }) { connection in
             try await PostgresRunRows.claim(limits, runner: runner, at: time, on: connection, logger: logger)
         }
     }
@@ -201,7 +230,7 @@ extension PostgresTaskStore: RunStore {
     public func recordProgress(workflow: String, taskID: Int64, attempt: Int, stages: [StageRecord], changes: StageChanges?,
                                ending: TaskStatus?, at time: Int64) async throws -> Bool {
         let logger = logger
-        return try await transaction("record the progress of task \(taskID) of \(workflow)") { connection in
+        return try await transaction("record the progress of task \(taskID) of \(workflow)", changesTasks: { $0 && ending != nil }) { connection in
             try await PostgresRunRows.record(workflow: workflow, taskID: taskID, attempt: attempt, stages: stages, changes: changes,
                                              ending: ending, at: time, on: connection, logger: logger)
         }
@@ -209,7 +238,7 @@ extension PostgresTaskStore: RunStore {
 
     public func failInterruptedTasks(runner: String?, reason: String, requeue: Set<String>, at time: Int64) async throws -> [TaskSummary] {
         let logger = logger
-        return try await transaction("fail interrupted tasks") { connection in
+        return try await transaction("fail interrupted tasks", changesTasks: { !$0.isEmpty }) { connection in
             try await PostgresRunRows.failInterrupted(runner: runner, reason: reason, requeue: requeue, at: time,
                                                       on: connection, logger: logger)
         }
@@ -295,7 +324,8 @@ extension PostgresTaskStore: DeliveryStore {
 
     public func completeDeliveries(_ completions: [DeliveryCompletion], at time: Int64) async throws -> [DeliveryOutcome] {
         let logger = logger
-        return try await transaction("complete \(completions.count) webhook deliveries") { connection in
+        let plansTasks = completions.contains { !$0.tasks.isEmpty }
+        return try await transaction("complete \(completions.count) webhook deliveries", changesTasks: { _ in plansTasks }) { connection in
             var outcomes: [DeliveryOutcome] = []
             for completion in completions {
                 outcomes.append(try await PostgresDeliveryRows.complete(id: completion.id, outcome: completion.outcome,
@@ -353,7 +383,7 @@ extension PostgresTaskStore: FlowStore {
 
     public func createFlowExecution(_ task: NewTask, execution: FlowExecution) async throws -> TaskRecord {
         let logger = logger
-        return try await transaction("create an execution of flow \(task.workflow)") { connection in
+        return try await transaction("create an execution of flow \(task.workflow)", changesTasks: { _ in true }) { connection in
             try await PostgresFlowRows.create(task, execution: execution, on: connection, logger: logger)
         }
     }
