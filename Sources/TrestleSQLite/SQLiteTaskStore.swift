@@ -156,6 +156,9 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    /// One writer: a second batch would only queue behind the first.
+    public var inboxWriters: Int { 1 }
+
     public func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt] {
         try await write("record \(deliveries.count) webhook deliveries") { db in try SQLiteDeliveryRows.record(deliveries, db: db) }
     }

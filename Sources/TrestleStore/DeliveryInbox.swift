@@ -15,16 +15,20 @@ public final class DeliveryInbox: Sendable {
 
     private let writer: InboxWriter
 
-    /// `committed` is called after each committed batch (the processor's doorbell).
+    /// `committed` is called after each committed batch (the processor's doorbell). The store says
+    /// how many batches it commits well at once (`DeliveryStore.inboxWriters`): one thread each.
     public init(store: any DeliveryStore, committed: @escaping @Sendable () -> Void = {}) {
-        writer = InboxWriter(store: store, committed: committed)
-        let writer = writer
-        let thread = Thread {
-            // Named from inside: on Linux, Thread.name set before start() does not reach the kernel.
-            Thread.current.name = "trestle.inbox"
-            writer.run()
+        let count = max(1, store.inboxWriters)
+        writer = InboxWriter(store: store, writers: count, committed: committed)
+        for index in 0..<count {
+            let writer = writer
+            let thread = Thread {
+                // Named from inside: on Linux, Thread.name set before start() does not reach the kernel.
+                Thread.current.name = count == 1 ? "trestle.inbox" : "trestle.inbox.\(index)"
+                writer.run()
+            }
+            thread.start()
         }
-        thread.start()
     }
 
     deinit {
@@ -60,11 +64,14 @@ private final class InboxWriter: @unchecked Sendable {
     private var queue: [Waiting] = []
     private var stopping = false
     private var stopped = false
+    /// Writer threads not yet finished.
+    private var running: Int
     private var stopWaiters: [CheckedContinuation<Void, Never>] = []
 
-    init(store: any DeliveryStore, committed: @escaping @Sendable () -> Void) {
+    init(store: any DeliveryStore, writers: Int, committed: @escaping @Sendable () -> Void) {
         self.store = store
         self.committed = committed
+        running = writers
     }
 
     func enqueue(_ delivery: NewDelivery, _ continuation: CheckedContinuation<DeliveryReceipt, any Error>) {
@@ -89,7 +96,7 @@ private final class InboxWriter: @unchecked Sendable {
             return
         }
         if let continuation { stopWaiters.append(continuation) }
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
@@ -108,6 +115,11 @@ private final class InboxWriter: @unchecked Sendable {
             }
         }
         condition.lock()
+        running -= 1
+        guard running == 0 else {
+            condition.unlock()
+            return
+        }
         stopped = true
         let waiters = stopWaiters
         stopWaiters = []

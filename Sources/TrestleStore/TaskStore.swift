@@ -85,6 +85,10 @@ public protocol GitLabOutboxStore: Sendable {
 
 /// The webhook inbox: deliveries committed before their 2xx, then processed.
 public protocol DeliveryStore: Sendable {
+    /// How many group-commit batches the inbox should have in flight at once: SQLite has one
+    /// writer; a database server commits several concurrently, each waiting on its own fsync.
+    var inboxWriters: Int { get }
+
     /// Commits webhook deliveries in one transaction (group commit); a delivery whose dedupe key
     /// was seen before is not stored again, and its receipt carries the earlier outcome.
     func recordDeliveries(_ deliveries: [NewDelivery]) async throws -> [DeliveryReceipt]

@@ -12,13 +12,13 @@ struct CommitStatusTests {
         try WebhookReceiverTests.sample("push-main").replacingOccurrences(of: WebhookReceiverTests.mainHead, with: head)
     }
 
-    static func run(_ gitlab: GitLabStandIn, control: ExecutorTests.Control,
+    static func run(_ gitlab: GitLabStandIn, control: ExecutorTests.Control, engine: TestEngine = .sqlite,
                     _ body: @Sendable @escaping (any TestClientProtocol) async throws -> Void) async throws {
         try await gitlab.run { url in
             var environment = control.environment
             environment["GITLAB_URL"] = url
             environment["GITLAB_TOKEN"] = Self.gitlabToken
-            try await TestServer.run(configFile: "gitlab.yaml", environment: environment, body)
+            try await TestServer.run(configFile: "gitlab.yaml", environment: environment, engine: engine, body)
         }
     }
 
@@ -26,13 +26,14 @@ struct CommitStatusTests {
         try await ExecutorTests.waitFor("\(count) commit statuses", seconds: 30) { gitlab.states.count >= count }
     }
 
-    @Test("a webhook task's commit goes pending, running, then success in GitLab, with the task's url and the workflow's name")
-    func pendingRunningSuccess() async throws {
+    @Test("a webhook task's commit goes pending, running, then success in GitLab, with the task's url and the workflow's name",
+          arguments: TestEngine.allCases)
+    func pendingRunningSuccess(engine: TestEngine) async throws {
         let control = try ExecutorTests.Control()
         try control.write("script.sh", "echo ok\n")
         let head = try TestRemotes.shared.get().votingApp.revParse("main")
         let gitlab = GitLabStandIn()
-        try await Self.run(gitlab, control: control) { client in
+        try await Self.run(gitlab, control: control, engine: engine) { client in
             try await WebhookReceiverTests.send(client, try Self.push(head: head))
             try await Self.waitForStates(gitlab, count: 3)
             #expect(gitlab.states == ["pending", "running", "success"])

@@ -8,10 +8,11 @@ import TrestleServer
 /// Seed 002's Rill Flow API against a live server whose function tasks call a local stand-in.
 @Suite("Rill Flow API: descriptors, executions, function tasks and results")
 struct FlowAPITests {
-    static func run(_ body: @Sendable @escaping (any TestClientProtocol, FunctionStandIn, String) async throws -> Void) async throws {
+    static func run(engine: TestEngine = .sqlite,
+                    _ body: @Sendable @escaping (any TestClientProtocol, FunctionStandIn, String) async throws -> Void) async throws {
         let functions = FunctionStandIn()
         try await functions.run { base in
-            try await TestServer.run(configFile: "flow.yaml") { client in try await body(client, functions, base) }
+            try await TestServer.run(configFile: "flow.yaml", engine: engine) { client in try await body(client, functions, base) }
         }
     }
 
@@ -62,8 +63,9 @@ struct FlowAPITests {
         try TestServer.fixture("rill-flow-sample.yaml").replacingOccurrences(of: "http://127.0.0.1:8080", with: base)
     }
 
-    @Test func theSeedSampleRunsToSuccessWithOutputsMappedAndTheCallbackGetsTheResult() async throws {
-        try await Self.run { client, functions, base in
+    @Test(arguments: TestEngine.allCases)
+    func theSeedSampleRunsToSuccessWithOutputsMappedAndTheCallbackGetsTheResult(engine: TestEngine) async throws {
+        try await Self.run(engine: engine) { client, functions, base in
             let added = try await Self.add(client, try Self.seedSample(base: base))
             #expect(added.status == .ok)
             #expect(try added.object() as NSDictionary == ["ret": true, "descriptor_id": "demoFlowTest:demoTest"] as NSDictionary)
