@@ -328,8 +328,10 @@ extension PostgresTaskStore: DeliveryStore {
 
     public func completeDeliveries(_ completions: [DeliveryCompletion], at time: Int64) async throws -> [DeliveryOutcome] {
         let logger = logger
-        let plansTasks = completions.contains { !$0.tasks.isEmpty }
-        return try await transaction("complete \(completions.count) webhook deliveries", changesTasks: { _ in plansTasks }) { connection in
+        // Only a delivery that made a task changes any (an older one it cancels goes with a new one);
+        // one coalesced into an earlier build leaves every status as it was.
+        return try await transaction("complete \(completions.count) webhook deliveries",
+                                     changesTasks: { outcomes in outcomes.contains { !$0.tasks.isEmpty } }) { connection in
             var outcomes: [DeliveryOutcome] = []
             for completion in completions {
                 outcomes.append(try await PostgresDeliveryRows.complete(id: completion.id, outcome: completion.outcome,
