@@ -45,6 +45,7 @@ bench:
 	@scripts/ensure-deps.sh bench
 	swift build -c release $(SWIFT_BUILD_FLAGS)
 	scripts/bench.sh
+	BENCH_DB=postgres scripts/bench.sh
 	scripts/bench-git.sh
 	scripts/bench-executor.sh
 
