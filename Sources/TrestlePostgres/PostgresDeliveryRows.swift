@@ -7,50 +7,19 @@ import TrestleStore
 /// The SQL of the webhook inbox on PostgreSQL, inside a caller's transaction: the same rows as
 /// `SQLiteDeliveryRows`; coalescing and auto-cancel are `DeliveryCompletionPolicy`'s.
 enum PostgresDeliveryRows {
-    /// Inserts each delivery, or answers the earlier one with its dedupe key, in one statement per
-    /// batch (the group commit): a repeat of a stored delivery is found before inserting, so it
-    /// consumes no id; `ON CONFLICT` keeps a key unique across every process on the database, and a
-    /// key another process stored meanwhile is looked up again. Rows go in by key order, so two
-    /// processes inserting the same keys take turns instead of deadlocking; ids within one batch
-    /// follow that order too (its deliveries arrived together).
+    /// Inserts each delivery, or answers the earlier one with its dedupe key: one prepared
+    /// statement per batch (`RecordDeliveries`), the group commit.
     static func record(_ deliveries: [NewDelivery], on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryReceipt] {
         var fresh: [NewDelivery] = []
         var batchKeys = Set<String>()
         for delivery in deliveries where batchKeys.insert(delivery.dedupeKey).inserted { fresh.append(delivery) }
         var found: [String: DeliveryReceipt] = [:]
         var inserted = Set<String>()
-        for batch in fresh.chunks(of: PostgresMultiRowInsert.maximumParameters / 6) {
-            var bindings = PostgresBindings(capacity: batch.count * 6)
-            var values: [String] = []
-            for (index, delivery) in batch.enumerated() {
-                let base = index * 6
-                values.append("($\(base + 1), $\(base + 2), $\(base + 3), $\(base + 4)::bigint, $\(base + 5), $\(base + 6)::bytea)")
-                bindings.append(delivery.dedupeKey)
-                bindings.append(delivery.eventHeader)
-                bindings.append(delivery.repo)
-                bindings.append(delivery.receivedTime)
-                bindings.append(try StoreJSON.text(delivery.headers))
-                try bindings.append(delivery.body)
-            }
-            let query = PostgresQuery(unsafeSQL: """
-                WITH incoming (dedupe_key, event, repo, received_time, headers, body) AS (VALUES \(values.joined(separator: ", "))),
-                inserted AS (
-                    INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body)
-                    SELECT i.* FROM incoming i
-                    WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.dedupe_key = i.dedupe_key)
-                    ORDER BY i.dedupe_key
-                    ON CONFLICT (dedupe_key) DO NOTHING
-                    RETURNING id, dedupe_key),
-                queued AS (INSERT INTO webhook_pending (delivery_id) SELECT id FROM inserted)
-                SELECT i.dedupe_key, coalesce(n.id, d.id), n.id IS NOT NULL, o.outcome
-                FROM incoming i LEFT JOIN inserted n ON n.dedupe_key = i.dedupe_key
-                LEFT JOIN webhook_deliveries d ON d.dedupe_key = i.dedupe_key
-                LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
-                """, binds: bindings)
-            for try await row in try await connection.query(query, logger: logger).decode((String, Int64?, Bool, String?).self) {
-                guard let id = row.1 else { continue }
-                if row.2 { inserted.insert(row.0) }
-                found[row.0] = DeliveryReceipt(id: id, duplicateOf: row.2 ? nil : try outcome(row.3))
+        for batch in fresh.chunks(of: 1_000) {
+            for try await row in try await connection.execute(RecordDeliveries(deliveries: Array(batch)), logger: logger) {
+                guard let id = row.id else { continue }
+                if row.new { inserted.insert(row.key) }
+                found[row.key] = DeliveryReceipt(id: id, duplicateOf: row.new ? nil : try outcome(row.outcome))
             }
         }
         let raced = fresh.map(\.dedupeKey).filter { found[$0] == nil }
@@ -205,7 +174,7 @@ enum PostgresDeliveryRows {
     }
 
     /// A delivery without an outcome row is still pending.
-    private static func outcome(_ text: String?) throws -> DeliveryOutcome {
+    static func outcome(_ text: String?) throws -> DeliveryOutcome {
         guard let text else { return .pending }
         return try JSONDecoder().decode(DeliveryOutcome.self, from: Data(text.utf8))
     }
