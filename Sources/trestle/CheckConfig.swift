@@ -18,13 +18,7 @@ struct CheckConfig: ParsableCommand {
     var file: String
 
     func run() throws {
-        let config: TrestleConfig
-        do {
-            config = try ConfigFile.load(file)
-        } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let config = try ConfigFile.loadForCommand(file)
         print(ConfigSummary.describe(config, file: file))
     }
 }

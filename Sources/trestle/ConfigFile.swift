@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import TrestleCore
 
@@ -12,5 +13,15 @@ enum ConfigFile {
                 message: "cannot read the file (\(error.localizedDescription)); pass --config with the path of a YAML config, e.g. samples/trestle.yaml")])
         }
         return try ConfigLoader.parse(yaml: text, file: path, environment: ProcessInfo.processInfo.environment)
+    }
+
+    /// `load` for a command: an invalid config is printed on stderr and the command exits 2.
+    static func loadForCommand(_ path: String) throws -> TrestleConfig {
+        do {
+            return try load(path)
+        } catch let error as ConfigError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            throw ExitCode(2)
+        }
     }
 }

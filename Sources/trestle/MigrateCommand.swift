@@ -15,13 +15,7 @@ struct Migrate: AsyncParsableCommand {
     @Option(help: "The config file.") var config: String = "trestle.yaml"
 
     func run() async throws {
-        let loaded: TrestleConfig
-        do {
-            loaded = try ConfigFile.load(config)
-        } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        let loaded = try ConfigFile.loadForCommand(config)
         var logger = Logger(label: "trestle")
         logger.logLevel = .warning
         print(try await StoreOpening.migrate(loaded.storage, logger: logger))

@@ -43,13 +43,7 @@ struct Serve: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var fileConfig: TrestleConfig
-        do {
-            fileConfig = try ConfigFile.load(config)
-        } catch let error as ConfigError {
-            FileHandle.standardError.write(Data("\(error)\n".utf8))
-            throw ExitCode(2)
-        }
+        var fileConfig = try ConfigFile.loadForCommand(config)
         if storage != nil {
             guard let url = ProcessInfo.processInfo.environment["DATABASE_URL"], !url.isEmpty else {
                 FileHandle.standardError.write(Data("--storage postgres reads the URL from DATABASE_URL, which is not set\n".utf8))

@@ -33,7 +33,7 @@ struct StoreCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (source, destination) = (try Self.load(from), try Self.load(to))
+            let (source, destination) = (try ConfigFile.loadForCommand(from), try ConfigFile.loadForCommand(to))
             guard Self.place(source.storage) != Self.place(destination.storage) else {
                 throw Self.fail("--from and --to name the same store (\(Self.place(source.storage))): name two different stores")
             }
@@ -66,14 +66,6 @@ struct StoreCommand: AsyncParsableCommand {
             for table in report.tables { print("\(table.name)\t\(table.rows)") }
             print("copied \(report.tables.reduce(0) { $0 + $1.rows }) rows from \(Self.place(source.storage)) to \(Self.place(destination.storage));"
                 + " counts match in all \(report.tables.count) tables; \(report.checkedQueries) sampled status queries answer alike")
-        }
-
-        static func load(_ path: String) throws -> TrestleConfig {
-            do {
-                return try ConfigFile.load(path)
-            } catch let error as ConfigError {
-                throw fail("\(error)")
-            }
         }
 
         /// Where a store is, without a password.
