@@ -8,7 +8,7 @@ import TrestleStore
 ///
 /// Why not GRDB here: measured with `make bench`, GRDB's queue confinement (a hop to a reader
 /// queue and back, or `DispatchQueue.sync` from a cooperative thread) cost ~60 µs a read, ten
-/// times the query's own ~5 µs B-tree probe of a memory-mapped file. Every other read and all
+/// times the query's own ~5 µs B-tree probe. Every other read and all
 /// writes stay on GRDB's queues.
 final class SQLiteCommitIndexReader: Sendable {
     /// A join rather than `id IN (subquery)`, which costs an ephemeral table per query.
@@ -24,9 +24,9 @@ final class SQLiteCommitIndexReader: Sendable {
     private let connections: [Slot]
     private let turn = Atomic<Int>(0)
 
-    init(path: String, count: Int, mmapBytes: Int) throws {
+    init(path: String, count: Int) throws {
         connections = try (0..<max(1, count)).map { _ in
-            Slot(try ReaderConnection(path: path, sql: Self.sql, mmapBytes: mmapBytes))
+            Slot(try ReaderConnection(path: path, sql: Self.sql))
         }
     }
 
@@ -62,7 +62,7 @@ final class ReaderConnection {
     private var statement: OpaquePointer?
     private let path: String
 
-    init(path: String, sql: String, mmapBytes: Int) throws {
+    init(path: String, sql: String) throws {
         self.path = path
         let flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX
         guard sqlite3_open_v2(path, &db, flags, nil) == SQLITE_OK else {
@@ -71,7 +71,7 @@ final class ReaderConnection {
         }
         // WAL readers wait only while SQLite recovers its index; never hold a request thread long.
         sqlite3_busy_timeout(db, 250)
-        guard sqlite3_exec(db, "PRAGMA mmap_size = \(mmapBytes)", nil, nil, nil) == SQLITE_OK,
+        guard sqlite3_exec(db, SQLiteTaskStore.noMemoryMap, nil, nil, nil) == SQLITE_OK,
               sqlite3_prepare_v3(db, sql, -1, UInt32(SQLITE_PREPARE_PERSISTENT), &statement, nil) == SQLITE_OK else {
             let detail = Self.message(db)
             close()

@@ -9,7 +9,11 @@ public final class SQLiteTaskStore: TaskStore {
     private let commitIndex: SQLiteCommitIndexReader
     private let checkpointer: WALCheckpointer
     public let path: String
-    static let mmapBytes = 1 << 30
+    /// No connection memory-maps the file. SQLite drops a connection's whole mapping when it
+    /// starts a read after another connection committed, so under webhook traffic every status
+    /// read unmapped and re-faulted up to 1 GiB: munmap, a TLB shootdown that interrupts the other
+    /// core, and page faults. Plain reads from the OS page cache cost less than that.
+    static let noMemoryMap = "PRAGMA mmap_size = 0"
 
     /// Opens (creating if needed) the database at `path` and migrates it to the current schema.
     public init(path: String, synchronous: SQLiteSynchronous = .normal) throws {
@@ -24,9 +28,7 @@ public final class SQLiteTaskStore: TaskStore {
         configuration.busyMode = .timeout(10)
         configuration.label = "trestle"
         configuration.prepareDatabase { db in
-            // Reads of the commit index touch a few random pages of a large file: map it
-            // so that a cached page costs a memory access, not a read(2).
-            try db.execute(sql: "PRAGMA mmap_size = \(Self.mmapBytes)")
+            try db.execute(sql: Self.noMemoryMap)
         }
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
@@ -41,7 +43,7 @@ public final class SQLiteTaskStore: TaskStore {
                 throw StoreError(operation: "open \(path)", detail: "PRAGMA synchronous reads \(level ?? -1), expected \(expected)")
             }
             try SQLiteMigrations.migrator.migrate(pool)
-            commitIndex = try SQLiteCommitIndexReader(path: path, count: 4, mmapBytes: Self.mmapBytes)
+            commitIndex = try SQLiteCommitIndexReader(path: path, count: 4)
             checkpointer = try WALCheckpointer(path: path)
         } catch let error as StoreError {
             throw error
