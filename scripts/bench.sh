@@ -53,6 +53,12 @@ else
   fi
   echo "$TASKS" > "$DIR/seeded"
 fi
+# Seeding (or an earlier run) leaves gigabytes of dirty pages that the kernel, and PostgreSQL's
+# spread checkpoint, write back for minutes: every commit's fsync then waited behind them, and
+# webhook ingest measured the disk's write-back, not the server. Flushed before measuring.
+echo "== flushing dirty pages before measuring"
+if [ "$DB" = postgres ]; then psql_bench bench "CHECKPOINT"; fi
+sync
 export BENCH_DATABASE_URL="postgres://trestle@127.0.0.1:${TRESTLE_POSTGRES_PORT:-0}/bench?sslmode=disable"
 if [ "$DB" = postgres ]; then STORAGE='{ postgres: { url: "${BENCH_DATABASE_URL}", pool_size: 16 } }'; else STORAGE='{ sqlite: "trestle.sqlite" }'; fi
 

@@ -8,7 +8,7 @@ import TrestleStore
 /// `SQLiteDeliveryRows`; coalescing and auto-cancel are `DeliveryCompletionPolicy`'s.
 enum PostgresDeliveryRows {
     /// Inserts each delivery, or answers the earlier one with its dedupe key: one prepared
-    /// statement per batch (`RecordDeliveries`), the group commit.
+    /// statement per batch (`RecordDeliveries`), the group commit; repeats are then looked up.
     static func record(_ deliveries: [NewDelivery], on connection: PostgresConnection, logger: Logger) async throws -> [DeliveryReceipt] {
         var fresh: [NewDelivery] = []
         var batchKeys = Set<String>()
@@ -17,14 +17,13 @@ enum PostgresDeliveryRows {
         var inserted = Set<String>()
         for batch in fresh.chunks(of: 1_000) {
             for try await row in try await connection.execute(RecordDeliveries(deliveries: Array(batch)), logger: logger) {
-                guard let id = row.id else { continue }
-                if row.new { inserted.insert(row.key) }
-                found[row.key] = DeliveryReceipt(id: id, duplicateOf: row.new ? nil : try outcome(row.outcome))
+                inserted.insert(row.key)
+                found[row.key] = DeliveryReceipt(id: row.id, duplicateOf: nil)
             }
         }
-        let raced = fresh.map(\.dedupeKey).filter { found[$0] == nil }
-        if !raced.isEmpty {
-            found.merge(try await earlier(raced, on: connection, logger: logger)) { first, _ in first }
+        let repeats = fresh.map(\.dedupeKey).filter { found[$0] == nil }
+        if !repeats.isEmpty {
+            found.merge(try await earlier(repeats, on: connection, logger: logger)) { first, _ in first }
         }
         var answered = Set<String>()
         return try deliveries.map { delivery in
@@ -38,6 +37,7 @@ enum PostgresDeliveryRows {
         }
     }
 
+    /// Not prepared: planned on each call, so the plan fits the table's size now.
     private static func earlier(_ keys: [String], on connection: PostgresConnection, logger: Logger) async throws -> [String: DeliveryReceipt] {
         var found: [String: DeliveryReceipt] = [:]
         for try await row in try await connection.query("""

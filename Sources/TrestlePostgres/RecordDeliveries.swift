@@ -5,30 +5,30 @@ import TrestleCore
 import TrestleStore
 
 /// A group-commit batch of webhook deliveries as one prepared statement over arrays (its text
-/// is the same for every batch size, so each connection plans it once): repeats of stored
-/// deliveries are found first and consume no id; the rest go in by key order with `ON CONFLICT`
-/// (two processes inserting the same keys take turns instead of deadlocking) and are queued as
-/// pending; every key is answered with its id, whether it is new, and a repeat's outcome. A key
-/// another process stored after this statement's snapshot comes back without an id.
+/// is the same for every batch size, so each connection plans it once): the deliveries go in by
+/// key order with `ON CONFLICT (dedupe_key) DO NOTHING` (two processes inserting the same keys
+/// take turns instead of deadlocking), are queued as pending, and each new one is answered with
+/// its id. A key stored before comes back with nothing; the caller looks those up.
+///
+/// Why no lookup of stored keys here: the plan is made once per connection (sessions force
+/// generic plans), and one made while the table was empty (a fresh database) reads it with
+/// sequential scans, kept for every batch until an autoanalyze has the statement planned again
+/// (`EXPLAIN EXECUTE` showed it for the earlier form, which looked stored keys up in the same
+/// statement). The conflict check probes the key's unique index whatever the plan. The price:
+/// a repeat consumes a sequence value, so delivery ids on PostgreSQL may have gaps.
 struct RecordDeliveries: PostgresPreparedStatement {
-    typealias Row = (key: String, id: Int64?, new: Bool, outcome: String?)
+    typealias Row = (key: String, id: Int64)
 
     static let sql = """
-        WITH incoming AS (
-            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::bytea[])
-                AS i (dedupe_key, event, repo, received_time, headers, body)),
-        inserted AS (
+        WITH inserted AS (
             INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body)
-            SELECT i.* FROM incoming i
-            WHERE NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.dedupe_key = i.dedupe_key)
-            ORDER BY i.dedupe_key
+            SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::int8[], $5::text[], $6::bytea[])
+                AS i (dedupe_key, event, repo, received_time, headers, body)
+            ORDER BY dedupe_key
             ON CONFLICT (dedupe_key) DO NOTHING
             RETURNING id, dedupe_key),
         queued AS (INSERT INTO webhook_pending (delivery_id) SELECT id FROM inserted)
-        SELECT i.dedupe_key, coalesce(n.id, d.id), n.id IS NOT NULL, o.outcome
-        FROM incoming i LEFT JOIN inserted n ON n.dedupe_key = i.dedupe_key
-        LEFT JOIN webhook_deliveries d ON d.dedupe_key = i.dedupe_key
-        LEFT JOIN webhook_outcomes o ON o.delivery_id = d.id
+        SELECT dedupe_key, id FROM inserted
         """
     static let bindingDataTypes: [PostgresDataType] = [.textArray, .textArray, .textArray, .int8Array, .textArray, .byteaArray]
 
@@ -41,13 +41,13 @@ struct RecordDeliveries: PostgresPreparedStatement {
         bindings.append(deliveries.map(\.eventHeader))
         bindings.append(deliveries.map(\.repo))
         bindings.append(deliveries.map(\.receivedTime))
-        bindings.append(try deliveries.map { try StoreJSON.text($0.headers) })
+        bindings.append(deliveries.map { StoreJSON.object($0.headers) })
         bindings.append(deliveries.map { ByteBuffer(bytes: $0.body) })
         return bindings
     }
 
     func decodeRow(_ row: PostgresRow) throws -> Row {
-        let (key, id, new, outcome) = try row.decode((String, Int64?, Bool, String?).self)
-        return (key, id, new, outcome)
+        let (key, id) = try row.decode((String, Int64).self)
+        return (key, id)
     }
 }

@@ -22,7 +22,7 @@ enum SQLiteDeliveryRows {
         try db.cachedStatement(sql: """
             INSERT INTO webhook_deliveries (dedupe_key, event, repo, received_time, headers, body) VALUES (?, ?, ?, ?, ?, ?)
             """).execute(arguments: [delivery.dedupeKey, delivery.eventHeader, delivery.repo, delivery.receivedTime,
-                                     jsonObject(delivery.headers), delivery.body])
+                                     StoreJSON.object(delivery.headers), delivery.body])
         let id = db.lastInsertedRowID
         try db.cachedStatement(sql: "INSERT INTO webhook_pending (delivery_id) VALUES (?)").execute(arguments: [id])
         return DeliveryReceipt(id: id, duplicateOf: nil)
@@ -145,35 +145,6 @@ enum SQLiteDeliveryRows {
             WHERE s.workflow = ? AND s.subject = ? AND s.delivery_id < ? AND t.status IN ('created', 'running')
             """, arguments: [plan.task.workflow, plan.subject, id])
         return history
-    }
-
-    /// A flat string map as a JSON object, without a JSONEncoder per delivery on the ingest path.
-    static func jsonObject(_ map: [String: String]) -> String {
-        var text = "{"
-        for (index, key) in map.keys.sorted().enumerated() {
-            if index > 0 { text += "," }
-            text += quoted(key) + ":" + quoted(map[key]!)
-        }
-        return text + "}"
-    }
-
-    private static func quoted(_ text: String) -> String {
-        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
-            return "\"" + text + "\""
-        }
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20: out += String(format: "\\u%04x", scalar.value)
-            default: out.unicodeScalars.append(scalar)
-            }
-        }
-        return out + "\""
     }
 
     private static func stored(_ row: Row) throws -> StoredDelivery {

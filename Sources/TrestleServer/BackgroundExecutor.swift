@@ -21,7 +21,9 @@ final class BackgroundExecutor: TaskExecutor, @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
 
     /// `niceness` is the thread's nice value: 0 is normal, 19 the lowest (one that cannot be set is left as is).
+    /// `name` is what `top -H` and `perf` show: Linux keeps at most 15 bytes and ignores a longer one.
     init(name: String, niceness: Int32 = 10) {
+        precondition(name.utf8.count <= 15, "a thread name Linux would ignore: \(name)")
         let thread = Thread { [self] in
             Thread.current.name = name
             #if os(Linux)

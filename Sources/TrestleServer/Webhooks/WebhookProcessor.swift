@@ -52,7 +52,7 @@ final class WebhookProcessor: Service, Sendable {
 
     func run() async throws {
         let ring = self.ring
-        let background = BackgroundExecutor(name: "trestle.webhooks")
+        let background = BackgroundExecutor(name: "trestle.hooks")
         defer { background.stop() }
         let ticker = Task {
             while !Task.isCancelled {
