@@ -39,8 +39,8 @@ TOKEN="bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 if [ "${BENCH_REUSE:-0}" = 1 ] && [ "$(cat "$DIR/seeded" 2>/dev/null)" = "$TASKS" ]; then
   echo "== reusing the $TASKS tasks seeded in $DIR (BENCH_REUSE=1)"
 else
-  find "$DIR" -mindepth 1 -maxdepth 1 ! -name postgres -exec rm -rf {} +
   mkdir -p "$DIR"
+  find "$DIR" -mindepth 1 -maxdepth 1 ! -name postgres -exec rm -rf {} +
   echo "== seeding $TASKS tasks into a fresh $DB store"
   if [ "$DB" = postgres ]; then
     psql_bench trestle "DROP DATABASE IF EXISTS bench WITH (FORCE)"
