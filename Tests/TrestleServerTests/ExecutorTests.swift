@@ -210,7 +210,8 @@ struct ExecutorTests {
         let control = try Control()
         try await Self.run(control) { client in
             let id = try await Self.create(client, target: "hang")
-            try await Self.waitFor("the job to start its child") { control.exists("hang-\(id).pid") }
+            // The job writes its two pids with one `echo`: wait until both are there, not only the file.
+            try await Self.waitFor("the job to start its child") { Self.alive(control.read("hang-\(id).pid")) }
             let pidFile = control.read("hang-\(id).pid")
             #expect(Self.alive(pidFile))
             let cancel = try await client.call(.post, "/api/directory/workflowTask/id/\(id)/pipelines/runs/cancel")
@@ -337,7 +338,8 @@ struct ExecutorTests {
         let control = try Control()
         try await TestServer.run(configFile: "executor.yaml", environment: control.environment) { client, dataDir in
             let id = try await Self.create(client, target: "hang")
-            try await Self.waitFor("the job to start its child") { control.exists("hang-\(id).pid") }
+            // The job writes its two pids with one `echo`: wait until both are there, not only the file.
+            try await Self.waitFor("the job to start its child") { Self.alive(control.read("hang-\(id).pid")) }
             let pidFile = control.read("hang-\(id).pid")
             let other = try SQLiteTaskStore(path: dataDir.appendingPathComponent("trestle.sqlite").path)
             _ = try await other.cancelTask(workflow: "runs", taskID: Int64(id), by: TaskTrigger(kind: .cli, by: "elsewhere"), at: 5)
