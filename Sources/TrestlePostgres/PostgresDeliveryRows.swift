@@ -14,10 +14,8 @@ enum PostgresDeliveryRows {
         var batchKeys = Set<String>()
         for delivery in deliveries where batchKeys.insert(delivery.dedupeKey).inserted { fresh.append(delivery) }
         var found: [String: DeliveryReceipt] = [:]
-        var inserted = Set<String>()
         for batch in fresh.chunks(of: 1_000) {
             for try await row in try await connection.execute(RecordDeliveries(deliveries: Array(batch)), logger: logger) {
-                inserted.insert(row.key)
                 found[row.key] = DeliveryReceipt(id: row.id, duplicateOf: nil)
             }
         }
@@ -32,7 +30,7 @@ enum PostgresDeliveryRows {
                 throw StoreError(operation: "record a webhook delivery", detail: "dedupe key taken but no delivery holds it")
             }
             // A key twice in one batch: the second is a repeat of the first, still pending.
-            if inserted.contains(key), !answered.insert(key).inserted { return DeliveryReceipt(id: receipt.id, duplicateOf: .pending) }
+            if receipt.duplicateOf == nil, !answered.insert(key).inserted { return DeliveryReceipt(id: receipt.id, duplicateOf: .pending) }
             return receipt
         }
     }
