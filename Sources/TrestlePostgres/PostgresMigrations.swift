@@ -130,6 +130,10 @@ enum PostgresMigrations {
             END $$
             """,
         ]),
+        // Liveness, not history: `trestle store copy` leaves it behind.
+        (3, "runners and their heartbeats", [
+            "CREATE TABLE runners (name TEXT PRIMARY KEY, started_time BIGINT NOT NULL, heartbeat_time BIGINT NOT NULL)",
+        ]),
     ]
 
     /// Applies the migrations the database lacks; answers the versions applied now.

@@ -21,8 +21,9 @@ enum PostgresRunRows {
         let lookAhead = ClaimAdmission.lookAhead(running: running, limits: limits)
         guard lookAhead > 0 else { return [] }
         var candidates: [ClaimAdmission.Candidate] = []
+        // SKIP LOCKED: a created task being cancelled or restarted elsewhere is left for the next claim.
         for try await (key, workflow) in try await connection.query("""
-            SELECT id, workflow FROM tasks WHERE status = 'created' ORDER BY id LIMIT \(lookAhead)
+            SELECT id, workflow FROM tasks WHERE status = 'created' ORDER BY id LIMIT \(lookAhead) FOR UPDATE SKIP LOCKED
             """, logger: logger).decode((Int64, String).self) {
             candidates.append(ClaimAdmission.Candidate(key: key, workflow: workflow))
         }
@@ -42,6 +43,8 @@ enum PostgresRunRows {
             try await PostgresOutboxRows.want(.running, pk: pk, attempt: attempt, on: connection, logger: logger)
             claimed.append(try await PostgresTaskRows.load(pk: pk, on: connection, logger: logger))
         }
+        // In the claim's transaction: a task never runs for a runner that is not registered.
+        if !claimed.isEmpty { _ = try await heartbeat(runner: runner, at: time, on: connection, logger: logger) }
         return claimed
     }
 
@@ -93,12 +96,13 @@ enum PostgresRunRows {
         }
     }
 
-    static func failInterrupted(runner: String?, reason: String, requeue: Set<String>, at time: Int64,
+    /// With `unowned`, also those running for no runner (claimed before runners were recorded).
+    static func failInterrupted(runner: String?, reason: String, requeue: Set<String>, at time: Int64, unowned: Bool = true,
                                 on connection: PostgresConnection, logger: Logger) async throws -> [TaskSummary] {
         var rows: [(Int64, Int, String, Int64)] = []
         for try await row in try await connection.query("""
             SELECT id, attempt, workflow, task_id FROM tasks
-            WHERE status = 'running' AND (\(runner)::TEXT IS NULL OR runner = \(runner) OR runner IS NULL)
+            WHERE status = 'running' AND (\(runner)::TEXT IS NULL OR runner = \(runner) OR (\(unowned) AND runner IS NULL))
             FOR UPDATE
             """, logger: logger).decode((Int64, Int, String, Int64).self) { rows.append(row) }
         var failed: [TaskSummary] = []
@@ -124,5 +128,36 @@ enum PostgresRunRows {
             failed.append(summary)
         }
         return failed
+    }
+
+    /// Registers the runner or records its heartbeat; true when it was registered already
+    /// (`xmax` is 0 on a row the upsert inserted).
+    static func heartbeat(runner: String, at time: Int64, on connection: PostgresConnection, logger: Logger) async throws -> Bool {
+        var existed = false
+        for try await inserted in try await connection.query("""
+            INSERT INTO runners (name, started_time, heartbeat_time) VALUES (\(runner), \(time), \(time))
+            ON CONFLICT (name) DO UPDATE SET heartbeat_time = excluded.heartbeat_time RETURNING (xmax = 0)
+            """, logger: logger).decode(Bool.self) { existed = !inserted }
+        return existed
+    }
+
+    /// As `RunStore.failLostRunners`. Two processes presuming at once take turns on the deleted rows
+    /// and on the tasks' row locks, so each lost task is failed once.
+    static func failLost(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64,
+                         on connection: PostgresConnection, logger: Logger) async throws -> [LostTask] {
+        var lost = Set<String>()
+        for try await name in try await connection.query("""
+            DELETE FROM runners WHERE heartbeat_time < \(before) RETURNING name
+            """, logger: logger).decode(String.self) { lost.insert(name) }
+        for try await name in try await connection.query("""
+            SELECT DISTINCT runner FROM tasks WHERE status = 'running' AND runner IS NOT NULL
+              AND runner NOT IN (SELECT name FROM runners)
+            """, logger: logger).decode(String.self) { lost.insert(name) }
+        var tasks: [LostTask] = []
+        for runner in lost.sorted() {
+            tasks += try await failInterrupted(runner: runner, reason: RunnerLease.lostReason(runner), requeue: requeue, at: time,
+                                               unowned: false, on: connection, logger: logger).map { LostTask(runner: runner, task: $0) }
+        }
+        return tasks
     }
 }

@@ -1,4 +1,5 @@
 import Logging
+import Synchronization
 import PostgresNIO
 import TrestleStore
 
@@ -14,7 +15,7 @@ enum PostgresTaskChanges {
 
     /// Keeps `cache` enabled exactly while a connection listens; reconnects with a capped backoff.
     /// Runs until cancelled.
-    static func listen(_ client: PostgresClient, cache: StatusAnswerCache, logger: Logger) async {
+    static func listen(_ client: PostgresClient, cache: StatusAnswerCache, logger: Logger, heard: @escaping @Sendable () -> Void) async {
         var delay: Duration = .milliseconds(200)
         while !Task.isCancelled {
             do {
@@ -22,7 +23,10 @@ enum PostgresTaskChanges {
                     try await connection.listen(on: channel) { notifications in
                         cache.enable()
                         delay = .milliseconds(200)
-                        for try await _ in notifications { cache.invalidate() }
+                        for try await _ in notifications {
+                            cache.invalidate()
+                            heard()
+                        }
                     }
                 }
             } catch {
@@ -35,5 +39,18 @@ enum PostgresTaskChanges {
             try? await Task.sleep(for: delay)
             delay = min(delay * 2, .seconds(5))
         }
+    }
+}
+
+/// Whoever wants to hear of task changes in this process (its scheduler).
+final class TaskChangeObservers: Sendable {
+    private let observers = Mutex<[@Sendable () -> Void]>([])
+
+    func add(_ observer: @escaping @Sendable () -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    func tell() {
+        for observer in observers.withLock({ $0 }) { observer() }
     }
 }

@@ -14,6 +14,8 @@ public final class PostgresTaskStore: Sendable {
     let logger: Logger
     /// Answers to the status query, kept while `listening` hears of every task change.
     public let statusCache = StatusAnswerCache()
+    /// Told of every task change any process commits, as it is heard (the executors' wake-ups).
+    private let observers = TaskChangeObservers()
     private let running: Task<Void, Never>
     private let listening: Task<Void, Never>?
 
@@ -49,7 +51,17 @@ public final class PostgresTaskStore: Sendable {
         }
         // The listener holds one pooled connection for good; a pool of one serves queries only.
         let cache = statusCache
-        listening = poolSize < 2 ? nil : Task { await PostgresTaskChanges.listen(client, cache: cache, logger: logger) }
+        let observers = observers
+        listening = poolSize < 2 ? nil : Task {
+            await PostgresTaskChanges.listen(client, cache: cache, logger: logger, heard: { observers.tell() })
+        }
+    }
+
+    /// Calls `observer` whenever a task is created or changes status in any process on this
+    /// database: a cancel or restart through another node, a task created there. Not called while
+    /// the listener is down; pollers cover that.
+    public func observeTaskChanges(_ observer: @escaping @Sendable () -> Void) {
+        observers.add(observer)
     }
 
     /// Runs one statement of the admin's own (never built from input).
@@ -241,6 +253,27 @@ extension PostgresTaskStore: RunStore {
         return try await transaction("fail interrupted tasks", changesTasks: { !$0.isEmpty }) { connection in
             try await PostgresRunRows.failInterrupted(runner: runner, reason: reason, requeue: requeue, at: time,
                                                       on: connection, logger: logger)
+        }
+    }
+
+    public func heartbeat(runner: String, at time: Int64) async throws -> Bool {
+        let logger = logger
+        return try await autocommit("record the heartbeat of runner \(runner)") { connection in
+            try await PostgresRunRows.heartbeat(runner: runner, at: time, on: connection, logger: logger)
+        }
+    }
+
+    public func removeRunner(_ runner: String) async throws {
+        let logger = logger
+        try await autocommit("remove runner \(runner)") { connection in
+            try await connection.query("DELETE FROM runners WHERE name = \(runner)", logger: logger)
+        }
+    }
+
+    public func failLostRunners(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64) async throws -> [LostTask] {
+        let logger = logger
+        return try await transaction("fail the tasks of lost runners", changesTasks: { !$0.isEmpty }) { connection in
+            try await PostgresRunRows.failLost(heartbeatBefore: before, requeue: requeue, at: time, on: connection, logger: logger)
         }
     }
 }

@@ -152,6 +152,7 @@ struct ProcessJobExecutor: JobExecutor {
         case .stopped:
             switch stopReason() {
             case .shutdown: return JobOutcome(status: .failed, error: "the executor shut down while the job ran; restart the task")
+            case .lost(let reason): return JobOutcome(status: .failed, error: reason)
             case .cancelled, nil: return JobOutcome(status: .cancelled, error: "cancelled while running")
             }
         case .couldNotStart(let reason):

@@ -13,6 +13,12 @@ import TrestleStore
 /// `ExecutorLock`; on start it fails the tasks a killed executor left `running` with the reason
 /// "executor restarted", so nothing stays running forever. A process that runs no tasks
 /// (concurrency 0) holds no lock and leaves running tasks alone: they belong to a live executor.
+///
+/// On PostgreSQL many executors share the store: each registers as a runner and heartbeats
+/// (`RunnerLease`), and every process, whether it runs tasks or not, fails the tasks of runners
+/// whose lease lapsed ("runner lost: NAME"). A task created, cancelled or restarted by another
+/// process reaches this one through `tasksChanged()` (the store's notifications), with the
+/// poll as the fallback.
 public final class Scheduler: Service, Sendable {
     /// How often the store is checked for tasks nobody rang about (made by another process), and
     /// for running tasks ended elsewhere.
@@ -20,7 +26,14 @@ public final class Scheduler: Service, Sendable {
 
     private let context: TaskRun.Context
     private let limits: RunLimits
-    private let runner: String
+    /// This executor's name in the store: host, process and a per-scheduler suffix, so two
+    /// schedulers never share one (tests run several in a process).
+    public let runner: String
+    private let lease: RunnerLease
+    /// Whether this store is shared by other executors, which heartbeats and leases are for.
+    private let clustered: Bool
+    private let changes: AsyncStream<Void>
+    private let changed: AsyncStream<Void>.Continuation
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
     /// By task and attempt: a restart's attempt may start while the cancelled one is still being stopped.
@@ -42,7 +55,10 @@ public final class Scheduler: Service, Sendable {
                                   logger: logger, now: now, serverEnvironment: serverEnvironment,
                                   flowResults: flowResults, callbackBase: callbackBase, isolation: isolation)
         limits = RunLimits(config)
-        runner = "\(ProcessInfo.processInfo.hostName):\(getpid())"
+        runner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"
+        lease = RunnerLease(seconds: config.executor.leaseSeconds)
+        clustered = config.storage.postgres != nil
+        (changes, changed) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         // One executor per SQLite file; on PostgreSQL many executors claim from one store.
         lock = limits.total > 0 && config.storage.postgres == nil
             ? try ExecutorLock.acquire(storePath: config.storage.sqlitePath, holder: "pid \(getpid()) on \(ProcessInfo.processInfo.hostName)")
@@ -53,6 +69,12 @@ public final class Scheduler: Service, Sendable {
     /// Tells the scheduler that tasks were created or restarted.
     public func wake() {
         ring.yield()
+    }
+
+    /// Tells the scheduler that some process changed a task: it claims, and stops its runs whose
+    /// tasks were cancelled or restarted. Bursts of changes are taken as one.
+    public func tasksChanged() {
+        changed.yield()
     }
 
     /// Stops a task's running jobs after its cancel was recorded: their process groups get
@@ -69,12 +91,36 @@ public final class Scheduler: Service, Sendable {
         let logger = context.logger
         guard limits.total > 0 else {
             logger.info("executor concurrency is 0: tasks are stored but not run by this process")
-            try await gracefulShutdown()
+            if clustered {
+                // Runs no tasks, but presumes lost runners lost like every process on the store.
+                let leases = Task { await self.keepLeases(registered: false) }
+                try? await gracefulShutdown()
+                leases.cancel()
+            } else {
+                try await gracefulShutdown()
+            }
             return
         }
-        if lock == nil {
-            // Without the SQLite lock another executor may be running those tasks now.
-            logger.notice("the store is on PostgreSQL: tasks left running by a gone executor are not failed at start")
+        var leases: Task<Void, Never>?
+        var watcher: Task<Void, Never>?
+        if clustered {
+            // Without the SQLite lock another executor may be running those tasks now: only the
+            // tasks of runners whose lease lapsed are failed, by whichever process sees it first.
+            do {
+                _ = try await context.store.heartbeat(runner: runner, at: context.now())
+            } catch {
+                logger.error("cannot register this executor in the store; its first claim or heartbeat registers it",
+                             metadata: ["runner": "\(runner)", "reason": "\(error)"])
+            }
+            logger.info("executor registered", metadata: ["runner": "\(runner)", "lease_seconds": "\(lease.seconds)"])
+            leases = Task { await self.keepLeases(registered: true) }
+            let changes = self.changes
+            watcher = Task {
+                for await _ in changes {
+                    self.ring.yield()
+                    await self.stopTakenRuns()
+                }
+            }
         } else { do {
             let requeue = Set(context.config.workflows.filter(\.requeueInterrupted).map(\.name))
             // This process holds the store's executor lock, so every task running now was left
@@ -105,7 +151,65 @@ public final class Scheduler: Service, Sendable {
             ring.finish()
         }
         ticker.cancel()
+        leases?.cancel()
+        watcher?.cancel()
         await stopAll()
+        if clustered {
+            do {
+                try await context.store.removeRunner(runner)
+            } catch {
+                logger.warning("cannot remove this executor from the store; others will presume it lost after its lease",
+                               metadata: ["runner": "\(runner)", "reason": "\(error)"])
+            }
+        }
+    }
+
+    /// Every heartbeat interval: this runner's heartbeat (when `registered`), its own runs stopped
+    /// once its lease has lapsed, and the tasks of other runners whose lease lapsed failed.
+    private func keepLeases(registered: Bool) async {
+        let logger = context.logger
+        let requeue = Set(context.config.workflows.filter(\.requeueInterrupted).map(\.name))
+        var lastRecorded = context.now()
+        while !Task.isCancelled {
+            try? await Task.sleep(for: lease.heartbeatInterval)
+            if Task.isCancelled { return }
+            if registered {
+                let now = context.now()
+                let heartbeat: RunnerLease.Heartbeat
+                do {
+                    heartbeat = try await context.store.heartbeat(runner: runner, at: now) ? .recorded : .unknownRunner
+                    lastRecorded = now
+                } catch {
+                    heartbeat = .failed
+                    logger.warning("cannot record this executor's heartbeat", metadata: ["runner": "\(runner)", "reason": "\(error)"])
+                }
+                if case .stopRuns(let reason) = lease.step(after: heartbeat, lastRecorded: lastRecorded, now: now, runner: runner) {
+                    stopAllRuns(.lost(reason: reason), logger: logger)
+                }
+            }
+            do {
+                let now = context.now()
+                for lost in try await context.store.failLostRunners(heartbeatBefore: lease.lostBefore(now: now), requeue: requeue, at: now) {
+                    logger.warning("a task of a lost runner was \(lost.task.status == .created ? "queued again" : "failed")", metadata: [
+                        "workflow": "\(lost.task.workflow)", "task": "\(lost.task.taskID)", "reason": "\(RunnerLease.lostReason(lost.runner))",
+                    ])
+                }
+            } catch {
+                logger.warning("cannot check the store for lost runners", metadata: ["reason": "\(error)"])
+            }
+        }
+    }
+
+    /// Stops every run of this process without waiting for them (they record their own ends).
+    private func stopAllRuns(_ reason: StopReason, logger: Logger) {
+        let entries = runs.withLock { Array($0.values) }
+        guard !entries.isEmpty else { return }
+        logger.error("this executor's lease lapsed: its jobs are stopped, their tasks are failed as lost",
+                     metadata: ["runner": "\(runner)", "runs": "\(entries.count)"])
+        for entry in entries {
+            entry.run.markStopped(reason)
+            entry.handle.cancel()
+        }
     }
 
     private func claim() async {

@@ -9,6 +9,8 @@ import TrestleStore
 enum StopReason: Sendable, Equatable {
     case cancelled
     case shutdown
+    /// This runner's lease lapsed (`RunnerLease`): other processes fail its tasks with the reason.
+    case lost(reason: String)
 }
 
 /// Runs one claimed attempt of a task: stage by stage, the jobs of a stage in parallel, recording
@@ -128,6 +130,9 @@ final class TaskRun: Sendable {
         switch stopReason.withLock({ $0 }) {
         case .shutdown:
             return await end(stages, reason: "the executor shut down while the job ran; restart the task")
+        case .lost(let reason):
+            // Written only if no other process has failed the task yet.
+            return await end(stages, reason: reason)
         case .cancelled, nil:
             return nil
         }

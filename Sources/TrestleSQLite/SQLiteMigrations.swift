@@ -223,6 +223,12 @@ enum SQLiteMigrations {
             // NULL for tasks made before: their origin is read from their arguments, as an API task's.
             try db.execute(sql: "ALTER TABLE tasks ADD COLUMN origin TEXT")
         }
+        migrator.registerMigration("v10: runners and their heartbeats") { db in
+            // Liveness, not history: `trestle store copy` leaves it behind.
+            try db.execute(sql: """
+                CREATE TABLE runners (name TEXT PRIMARY KEY, started_time INTEGER NOT NULL, heartbeat_time INTEGER NOT NULL)
+                """)
+        }
         return migrator
     }
 }

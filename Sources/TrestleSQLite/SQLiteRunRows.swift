@@ -33,6 +33,8 @@ enum SQLiteRunRows {
             try SQLiteCommitStatusRows.want(.running, pk: pk, attempt: claimedTask.attempt, db: db)
             claimed.append(claimedTask)
         }
+        // In the claim's transaction: a task never runs for a runner that is not registered.
+        if !claimed.isEmpty { _ = try heartbeat(runner: runner, at: time, db: db) }
         return claimed
     }
 
@@ -64,12 +66,13 @@ enum SQLiteRunRows {
 
     /// Tasks left `running` by an executor that is gone: their unfinished jobs fail with `reason`,
     /// and so do the tasks.
+    /// With `unowned`, also those running for no runner (claimed before runners were recorded).
     static func failInterrupted(runner: String?, reason: String, requeue: Set<String>, at time: Int64,
-                                db: Database) throws -> [TaskSummary] {
+                                unowned: Bool = true, db: Database) throws -> [TaskSummary] {
         let rows = try Row.fetchAll(db, sql: """
             SELECT id, attempt, workflow, task_id FROM tasks
-            WHERE status = 'running' AND (? IS NULL OR runner = ? OR runner IS NULL)
-            """, arguments: [runner, runner])
+            WHERE status = 'running' AND (? IS NULL OR runner = ? OR (? AND runner IS NULL))
+            """, arguments: [runner, runner, unowned])
         var failed: [TaskSummary] = []
         for row in rows {
             let pk: Int64 = row["id"]
@@ -93,5 +96,31 @@ enum SQLiteRunRows {
             failed.append(summary)
         }
         return failed
+    }
+
+    /// Registers the runner or records its heartbeat; true when it was registered already.
+    static func heartbeat(runner: String, at time: Int64, db: Database) throws -> Bool {
+        try db.cachedStatement(sql: "UPDATE runners SET heartbeat_time = ? WHERE name = ?").execute(arguments: [time, runner])
+        guard db.changesCount == 0 else { return true }
+        try db.cachedStatement(sql: "INSERT INTO runners (name, started_time, heartbeat_time) VALUES (?, ?, ?)")
+            .execute(arguments: [runner, time, time])
+        return false
+    }
+
+    /// As `RunStore.failLostRunners`: the runners whose heartbeat is too old are removed, and each
+    /// lost runner's running tasks fail with its reason.
+    static func failLost(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64, db: Database) throws -> [LostTask] {
+        var lost = try String.fetchAll(db, sql: "SELECT name FROM runners WHERE heartbeat_time < ? ORDER BY name", arguments: [before])
+        try db.execute(sql: "DELETE FROM runners WHERE heartbeat_time < ?", arguments: [before])
+        lost += try String.fetchAll(db, sql: """
+            SELECT DISTINCT runner FROM tasks WHERE status = 'running' AND runner IS NOT NULL
+              AND runner NOT IN (SELECT name FROM runners) ORDER BY runner
+            """)
+        var tasks: [LostTask] = []
+        for runner in Set(lost).sorted() {
+            tasks += try failInterrupted(runner: runner, reason: RunnerLease.lostReason(runner), requeue: requeue, at: time,
+                                         unowned: false, db: db).map { LostTask(runner: runner, task: $0) }
+        }
+        return tasks
     }
 }

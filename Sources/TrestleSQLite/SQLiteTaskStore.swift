@@ -131,6 +131,20 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func heartbeat(runner: String, at time: Int64) async throws -> Bool {
+        try await write("record the heartbeat of runner \(runner)") { db in try SQLiteRunRows.heartbeat(runner: runner, at: time, db: db) }
+    }
+
+    public func removeRunner(_ runner: String) async throws {
+        try await write("remove runner \(runner)") { db in try db.execute(sql: "DELETE FROM runners WHERE name = ?", arguments: [runner]) }
+    }
+
+    public func failLostRunners(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64) async throws -> [LostTask] {
+        try await write("fail the tasks of lost runners") { db in
+            try SQLiteRunRows.failLost(heartbeatBefore: before, requeue: requeue, at: time, db: db)
+        }
+    }
+
     public func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend] {
         try await write("read due commit statuses") { db in try SQLiteCommitStatusRows.due(now: now, limit: limit, db: db) }
     }

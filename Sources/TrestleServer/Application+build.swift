@@ -43,13 +43,12 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
         : JobIsolationSetup.unsandboxed()
     let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                               flowResults: flowResults, callbackBase: { links.url }, isolation: isolation)
+    StoreOpening.observeTaskChanges(store) { scheduler.tasksChanged() }
     let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                                      tasksCreated: { scheduler.wake() })
     let inbox = DeliveryInbox(store: store, committed: { processor.notify() })
     let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links,
                              scheduler: scheduler, flowResults: flowResults, projects: projects, now: options.now)
-    let address = config.server.listen
-    let onListening = options.onListening
     var services: [any Service] = [
         StoreService(store: store, inbox: inbox, logger: logger),
         processor,
@@ -66,15 +65,28 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
         services.append(CommitStatusSender(gitlab: gitlab, projects: projects, store: store, links: links, logger: logger,
                                            now: { Int64(Date().timeIntervalSince1970) }))
     }
+    return listeningApplication(router: router, config: config, services: services, serverName: "trestle", links: links,
+                                onListening: options.onListening, logger: logger, announce: ("trestle listening", [:]))
+}
+
+/// The Hummingbird application both roles run: `router` on `server.listen`, `services` beside it;
+/// once bound, the link base learns the port, `announce` is logged with the address, and
+/// `onListening` is told the port.
+func listeningApplication(router: Router<TrestleRequestContext>, config: TrestleConfig, services: [any Service], serverName: String,
+                          links: LinkBase, onListening: @escaping @Sendable (Int) async -> Void, logger: Logger,
+                          announce: (message: Logger.Message, metadata: Logger.Metadata)) -> some ApplicationProtocol {
+    let address = config.server.listen
     return Application(
         router: router,
         server: .http1(configuration: .init(idleTimeout: .seconds(Int64(config.server.idleTimeout)))),
-        configuration: .init(address: .hostname(address.host, port: address.port), serverName: "trestle"),
+        configuration: .init(address: .hostname(address.host, port: address.port), serverName: serverName),
         services: services,
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? address.port
             links.bound(port: port)
-            logger.info("trestle listening", metadata: ["address": "\(ListenAddress(host: address.host, port: port))"])
+            var metadata = announce.metadata
+            metadata["address"] = "\(ListenAddress(host: address.host, port: port))"
+            logger.info(announce.message, metadata: metadata)
             await onListening(port)
         },
         logger: logger
@@ -116,12 +128,13 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
 /// Closes the webhook inbox, then the store, once the server has stopped taking requests.
 struct StoreService: Service {
     let store: any TaskStore
-    let inbox: DeliveryInbox
+    /// None in a worker, which takes no webhooks.
+    let inbox: DeliveryInbox?
     let logger: Logger
 
     func run() async throws {
         try? await gracefulShutdown()
-        await inbox.close()
+        await inbox?.close()
         try await store.close()
         logger.info("store closed")
     }

@@ -60,6 +60,31 @@ public protocol RunStore: Sendable {
     /// those of the `requeue` workflows then start a new attempt (`created` again). Answers each task as it now is.
     func failInterruptedTasks(runner: String?, reason: String, requeue: Set<String>, at time: Int64) async throws -> [TaskSummary]
 
+    /// Registers `runner` as alive at `time`, or records its heartbeat; answers false when it was
+    /// not registered (new, or presumed lost and removed meanwhile). A claim heartbeats too, so
+    /// every task running has its runner registered.
+    func heartbeat(runner: String, at time: Int64) async throws -> Bool
+
+    /// Removes a runner that stopped cleanly (its tasks already ended).
+    func removeRunner(_ runner: String) async throws
+
+    /// Presumes lost every runner whose last heartbeat is older than `before`, and any task running
+    /// for a runner not registered: removes them and fails those tasks with "runner lost: NAME"
+    /// (`RunnerLease.lostReason`); those of the `requeue` workflows then start a new attempt.
+    /// Answers each task as it now is, with the runner it was lost by.
+    func failLostRunners(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64) async throws -> [LostTask]
+
+}
+
+/// A task whose runner was presumed lost, as it is now (failed, or created again when requeued).
+public struct LostTask: Sendable, Equatable {
+    public var runner: String
+    public var task: TaskSummary
+
+    public init(runner: String, task: TaskSummary) {
+        self.runner = runner
+        self.task = task
+    }
 }
 
 /// Commit statuses and merge request notes waiting to go to GitLab.

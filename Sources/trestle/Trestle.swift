@@ -12,7 +12,7 @@ struct Trestle: AsyncParsableCommand {
             The client commands (status, trigger, release, retry, cancel, logs) talk to a running server
             at $TRESTLE_URL with $TRESTLE_TOKEN. Shell completions: trestle --generate-completion-script bash
             """,
-        subcommands: [Serve.self, CheckConfig.self, Status.self, Trigger.self, Release.self, Retry.self, Cancel.self, Logs.self,
+        subcommands: [Serve.self, Worker.self, CheckConfig.self, Status.self, Trigger.self, Release.self, Retry.self, Cancel.self, Logs.self,
                       Resolve.self, MirrorCommand.self, Deliveries.self, Explain.self, Migrate.self, StoreCommand.self, BenchSeed.self]
     )
 

@@ -10,6 +10,7 @@ struct StorageConfigTests {
                                                           "DATABASE_URL": "postgres://trestle:secret@db:5432/trestle?sslmode=require"])
         #expect(config.storage.postgres?.url.value == "postgres://trestle:secret@db:5432/trestle?sslmode=require")
         #expect(config.storage.postgres?.poolSize == 24)
+        #expect(config.executor.leaseSeconds == 12)
     }
 
     @Test("both engines at once, a URL written into the file and a zero pool are refused, without showing the password")
@@ -29,5 +30,6 @@ struct StorageConfigTests {
         let config = try ConfigLoader.parse(yaml: FixtureFile.repositoryText("samples/trestle.yaml"), file: "samples/trestle.yaml",
                                             environment: ["TRESTLE_TOKEN": "t", "TRESTLE_WEBHOOK_TOKEN": "w"])
         #expect(config.storage.postgres == nil)
+        #expect(config.executor.leaseSeconds == 30, "the default lease")
     }
 }

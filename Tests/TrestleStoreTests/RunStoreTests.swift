@@ -102,3 +102,63 @@ struct RunStoreTests {
         try await close()
     }
 }
+
+@Suite("Runners and their leases in the store")
+struct RunnerStoreTests {
+    @Test("a heartbeat registers a runner, then answers that it was registered; a removed runner is new again",
+          arguments: StoreKind.allCases)
+    func heartbeatsRegister(kind: StoreKind) async throws {
+        let (store, close) = try await kind.open()
+        #expect(try await store.heartbeat(runner: "w1", at: 10) == false)
+        #expect(try await store.heartbeat(runner: "w1", at: 15) == true)
+        try await store.removeRunner("w1")
+        #expect(try await store.heartbeat(runner: "w1", at: 20) == false)
+        try await close()
+    }
+
+    @Test("runners not heard from before the lease are removed and their running tasks failed as lost; live runners' tasks and queued ones are untouched",
+          arguments: StoreKind.allCases)
+    func lostRunnersTasksFail(kind: StoreKind) async throws {
+        let (store, close) = try await kind.open()
+        for workflow in ["wf", "wf", "again", "wf"] { _ = try await store.createTask(Tasks.new(workflow: workflow)) }
+        // A claim registers its runner: "dead" claims two, "live" one; the fourth task stays queued.
+        let dead = try await store.claimTasks(RunLimits(total: 2), runner: "dead", at: 10)
+        #expect(dead.count == 2)
+        #expect(try await store.heartbeat(runner: "dead", at: 10) == true, "the claim registered the runner")
+        let live = try await store.claimTasks(RunLimits(total: 3), runner: "live", at: 11)
+        #expect(live.map(\.summary.workflow) == ["again"])
+        #expect(try await store.heartbeat(runner: "live", at: 40) == true)
+
+        let lost = try await store.failLostRunners(heartbeatBefore: 30, requeue: ["again"], at: 41)
+        #expect(lost.map(\.runner) == ["dead", "dead"])
+        #expect(lost.allSatisfy { $0.task.status == .failed && $0.task.endTime == 41 })
+        for task in dead {
+            let now = try #require(try await store.task(workflow: task.summary.workflow, taskID: task.summary.taskID))
+            #expect(now.summary.status == .failed)
+            #expect(now.currentStages.flatMap(\.jobs).allSatisfy { $0.status == .failed || $0.status == .cancelled })
+            #expect(now.currentStages.flatMap(\.jobs).allSatisfy { $0.error?.contains("runner lost: dead") == true }, "\(now.currentStages)")
+        }
+        let kept = try #require(try await store.task(workflow: "again", taskID: 1))
+        #expect(kept.summary.status == .running, "a live runner's task is never touched")
+        #expect(try await store.task(workflow: "wf", taskID: 3)?.summary.status == .created)
+        #expect(try await store.heartbeat(runner: "dead", at: 42) == false, "the lost runner was removed")
+        #expect(try await store.failLostRunners(heartbeatBefore: 30, requeue: [], at: 43).isEmpty, "each lost task fails once")
+        try await close()
+    }
+
+    @Test("a lost runner's task of a requeue workflow starts a new attempt; a task running for a runner never registered is lost too",
+          arguments: StoreKind.allCases)
+    func lostTasksRequeueAndUnregistered(kind: StoreKind) async throws {
+        let (store, close) = try await kind.open()
+        _ = try await store.createTask(Tasks.new(workflow: "again"))
+        _ = try await store.claimTasks(RunLimits(total: 1), runner: "gone", at: 10)
+        try await store.removeRunner("gone")
+        let lost = try await store.failLostRunners(heartbeatBefore: 5, requeue: ["again"], at: 20)
+        #expect(lost.map(\.runner) == ["gone"])
+        #expect(lost.first?.task.status == .created)
+        let task = try #require(try await store.task(workflow: "again", taskID: 1))
+        #expect(task.summary.status == .created && task.attempt == 2)
+        #expect(task.attempts.first?.status == .failed)
+        try await close()
+    }
+}

@@ -84,13 +84,14 @@ public enum ConfigLoader {
 
     private static func readExecutor(_ cursor: YAMLCursor?) -> ExecutorConfig {
         let defaults = ExecutorConfig()
-        guard let cursor, let map = cursor.mapping(allowed: ["concurrency", "kill_grace", "max_log_bytes", "isolation", "run_as", "limits"]) else {
+        guard let cursor, let map = cursor.mapping(allowed: ["concurrency", "kill_grace", "max_log_bytes", "lease_seconds", "isolation", "run_as", "limits"]) else {
             return defaults
         }
         var executor = ExecutorConfig(
             concurrency: map.value("concurrency")?.int(in: 0...1_000) ?? defaults.concurrency,
             killGrace: map.value("kill_grace")?.int(in: 1...600) ?? defaults.killGrace,
             maxLogBytes: map.value("max_log_bytes")?.int(in: 1_024...(1 << 34)) ?? defaults.maxLogBytes)
+        executor.leaseSeconds = map.value("lease_seconds")?.int(in: RunnerLease.allowedSeconds) ?? defaults.leaseSeconds
         executor.isolation = map.value("isolation")?.oneOf(JobIsolation.self) ?? defaults.isolation
         if let value = map.value("run_as"), let text = value.string() {
             if let runAs = RunAs(parsing: text) {

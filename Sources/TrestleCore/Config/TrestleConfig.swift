@@ -270,7 +270,8 @@ public struct RunAs: Sendable, Hashable, CustomStringConvertible {
     public var description: String { "\(uid):\(gid)" }
 }
 
-/// How tasks run: `executor: { concurrency: 4, kill_grace: 10, max_log_bytes: 10485760, isolation: bwrap, run_as: 65534, limits: {...} }`.
+/// How tasks run: `executor: { concurrency: 4, kill_grace: 10, max_log_bytes: 10485760, lease_seconds: 30, isolation: bwrap,
+/// run_as: 65534, limits: {...} }`.
 public struct ExecutorConfig: Sendable {
     /// How each job is isolated; `bwrap` unless the config chooses `none`.
     public var isolation: JobIsolation = .bwrap
@@ -284,6 +285,9 @@ public struct ExecutorConfig: Sendable {
     public var killGrace: Int
     /// A job's log keeps its first this many bytes, then notes what it dropped.
     public var maxLogBytes: Int
+    /// On PostgreSQL: an executor not heard from for this many seconds is presumed dead, and any
+    /// live process fails its running tasks ("runner lost").
+    public var leaseSeconds: Int = 30
 
     public init(concurrency: Int = 4, killGrace: Int = 10, maxLogBytes: Int = 10 << 20) {
         self.concurrency = concurrency

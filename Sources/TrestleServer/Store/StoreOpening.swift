@@ -29,4 +29,10 @@ public enum StoreOpening {
         try await store.close()
         return "PostgreSQL store is up to date"
     }
+
+    /// Tells `observer` of task changes committed by any process, where the engine hears of them
+    /// (PostgreSQL's notifications); a SQLite store has one executor, told directly.
+    static func observeTaskChanges(_ store: any TaskStore, _ observer: @escaping @Sendable () -> Void) {
+        (store as? PostgresTaskStore)?.observeTaskChanges(observer)
+    }
 }

@@ -1,0 +1,111 @@
+import Foundation
+import HummingbirdTesting
+import Logging
+import Testing
+import TrestleCore
+import TrestlePostgres
+import TrestleServer
+import TrestleTestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `trestle worker` beside an API node (`executor.concurrency: 0`) on one PostgreSQL store: the
+/// worker runs what the API node stores, and hears of cancels made there.
+@Suite("Cluster roles: API nodes and workers on one PostgreSQL store")
+struct ClusterRoleTests {
+    static func config(_ control: ExecutorTests.Control, database: TestPostgresDatabase, concurrency: Int) throws -> TrestleConfig {
+        var config = try TestServer.config(opsSHA256: TestServer.opsTokenSHA256, file: "executor.yaml", environment: control.environment)
+        config.storage.postgres = PostgresStorageConfig(url: Secret(database.url), poolSize: 4)
+        config.executor.concurrency = concurrency
+        return config
+    }
+
+    static var logger: Logger {
+        var logger = Logger(label: "trestle-cluster-test")
+        logger.logLevel = .warning
+        return logger
+    }
+
+    @Test("a task created through an API node runs on the worker, and a cancel through the API node stops its job there within 2 s")
+    func workerRunsWhatTheAPINodeStores() async throws {
+        let control = try ExecutorTests.Control()
+        let database = try await TestPostgresDatabase.create()
+        defer { Task { try? await database.drop() } }
+        let dataDirs = (0..<2).map { FileManager.default.temporaryDirectory.appendingPathComponent("trestle-cluster-\($0)-\(UUID().uuidString)") }
+        defer { for dir in dataDirs { try? FileManager.default.removeItem(at: dir) } }
+        let worker = try await buildWorker(config: Self.config(control, database: database, concurrency: 4),
+                                           options: ServeOptions(dataDir: dataDirs[0].path), logger: Self.logger)
+        let api = try await buildApplication(config: Self.config(control, database: database, concurrency: 0),
+                                             options: ServeOptions(dataDir: dataDirs[1].path), logger: Self.logger)
+        try await worker.test(.live) { workerClient in
+            let health = try await workerClient.call(.get, "/healthz", token: nil)
+            #expect(health.status == .ok, "\(health.text)")
+            try await api.test(.live) { client in
+                let passed = try await ExecutorTests.create(client, target: "echo")
+                let done = try await ExecutorTests.wait(client, task: passed)
+                #expect(done["status"] as? String == "passed", "the API node runs nothing, so the worker ran it: \(done)")
+
+                let hanging = try await ExecutorTests.create(client, target: "hang")
+                try await ExecutorTests.waitFor("the job to start on the worker") { ExecutorTests.alive(control.read("hang-\(hanging).pid")) }
+                let pidFile = control.read("hang-\(hanging).pid")
+                let cancel = try await client.call(.post, "/api/directory/workflowTask/id/\(hanging)/pipelines/runs/cancel")
+                #expect(cancel.status == .ok, "\(cancel.text)")
+                let asked = ContinuousClock.now
+                try await ExecutorTests.waitFor("the worker to stop the cancelled job", seconds: 5) { !ExecutorTests.alive(pidFile) }
+                #expect(ContinuousClock.now - asked < .seconds(2), "the cancel took \(ContinuousClock.now - asked) to reach the worker")
+            }
+        }
+    }
+
+    @Test("trestle worker refuses a SQLite store and a concurrency of 0, saying what to do")
+    func workerRefusesWhatCannotBeAWorker() async throws {
+        let control = try ExecutorTests.Control()
+        let sqlite = try TestServer.config(opsSHA256: TestServer.opsTokenSHA256, file: "executor.yaml", environment: control.environment)
+        await #expect {
+            _ = try await buildWorker(config: sqlite, logger: Self.logger)
+        } throws: { error in
+            "\(error)".contains("trestle worker needs storage.postgres")
+        }
+        let database = try await TestPostgresDatabase.create()
+        defer { Task { try? await database.drop() } }
+        await #expect {
+            _ = try await buildWorker(config: Self.config(control, database: database, concurrency: 0), logger: Self.logger)
+        } throws: { error in
+            "\(error)".contains("executor.concurrency is 0")
+        }
+    }
+
+    @Test("an API node fails the task of a runner whose lease lapsed, saying the runner was lost, and leaves live runners' tasks running")
+    func lapsedLeaseFailsTheTask() async throws {
+        let control = try ExecutorTests.Control()
+        let database = try await TestPostgresDatabase.create()
+        defer { Task { try? await database.drop() } }
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("trestle-cluster-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: dataDir) }
+        var config = try Self.config(control, database: database, concurrency: 0)
+        config.executor.leaseSeconds = 3
+        let api = try await buildApplication(config: config, options: ServeOptions(dataDir: dataDir.path), logger: Self.logger)
+        try await api.test(.live) { client in
+            let killed = try await ExecutorTests.create(client, target: "hang")
+            let live = try await ExecutorTests.create(client, target: "hang")
+            // Two workers as the store sees them: one last heard from a minute ago (killed), one heartbeating.
+            let store = try await PostgresTaskStore(url: database.url, poolSize: 2)
+            let now = Int64(Date().timeIntervalSince1970)
+            #expect(try await store.claimTasks(RunLimits(total: 1), runner: "killed-worker", at: now - 60).count == 1)
+            #expect(try await store.claimTasks(RunLimits(total: 2), runner: "live-worker", at: now).count == 1)
+            let beating = Task {
+                while !Task.isCancelled {
+                    _ = try? await store.heartbeat(runner: "live-worker", at: Int64(Date().timeIntervalSince1970))
+                    try? await Task.sleep(for: .milliseconds(200))
+                }
+            }
+            let failed = try await ExecutorTests.wait(client, task: killed, for: ["failed"])
+            #expect(ExecutorTests.job(failed, "build-hang")["error"] as? String == "not run: runner lost: killed-worker", "\(failed)")
+            try await Task.sleep(for: .seconds(4))
+            #expect(try await ExecutorTests.detail(client, task: live)["status"] as? String == "running")
+            beating.cancel()
+            try await store.close()
+        }
+    }
+}
