@@ -131,6 +131,9 @@ public final class Scheduler: Service, Sendable {
                 logger.warning("a task left running by an earlier executor was \(task.status == .created ? "queued again" : "failed")",
                                metadata: ["workflow": "\(task.workflow)", "task": "\(task.taskID)", "reason": "executor restarted"])
             }
+            // And every runner registered by an earlier executor's claims is gone (its tasks were
+            // just failed), so none stays registered after a kill.
+            _ = try await context.store.failLostRunners(heartbeatBefore: Int64.max, requeue: requeue, at: context.now())
         } catch {
             logger.error("cannot fail the tasks an earlier executor left running", metadata: ["reason": "\(error)"])
         } }
@@ -154,13 +157,11 @@ public final class Scheduler: Service, Sendable {
         leases?.cancel()
         watcher?.cancel()
         await stopAll()
-        if clustered {
-            do {
-                try await context.store.removeRunner(runner)
-            } catch {
-                logger.warning("cannot remove this executor from the store; others will presume it lost after its lease",
-                               metadata: ["runner": "\(runner)", "reason": "\(error)"])
-            }
+        do {
+            try await context.store.removeRunner(runner)
+        } catch {
+            logger.warning("cannot remove this executor from the store; others will presume it lost after its lease",
+                           metadata: ["runner": "\(runner)", "reason": "\(error)"])
         }
     }
 
