@@ -150,6 +150,22 @@ enum PostgresDeliveryRows {
         return outcome
     }
 
+    /// Two processes completing deliveries of one build or one branch at the same moment would
+    /// each read a history without the other's task (read committed) and both create one: the
+    /// builds and subjects the batch decides on are locked first, for the transaction, in one
+    /// order everywhere (so two batches never wait on each other in a cycle). The history is read
+    /// after, and sees whatever the other committed. (A name that collides only locks more.)
+    static func lockBuilds(of completions: [DeliveryCompletion], on connection: PostgresConnection, logger: Logger) async throws {
+        var names = Set<String>()
+        for plan in completions.flatMap(\.tasks) {
+            if let key = plan.coalescingKey { names.insert("build\u{1F}\(plan.task.workflow)\u{1F}\(key)") }
+            if plan.autoCancel { names.insert("subject\u{1F}\(plan.task.workflow)\u{1F}\(plan.subject)") }
+        }
+        for name in names.sorted() {
+            try await connection.query("SELECT pg_advisory_xact_lock(hashtextextended(\(name), 0))", logger: logger)
+        }
+    }
+
     private static func history(of plan: PlannedWebhookTask, deliveryID id: Int64, on connection: PostgresConnection,
                                 logger: Logger) async throws -> BuildHistory {
         var history = BuildHistory()

@@ -366,6 +366,7 @@ extension PostgresTaskStore: DeliveryStore {
         // one coalesced into an earlier build leaves every status as it was.
         return try await transaction("complete \(completions.count) webhook deliveries",
                                      changesTasks: { outcomes in outcomes.contains { !$0.tasks.isEmpty } }) { connection in
+            try await PostgresDeliveryRows.lockBuilds(of: completions, on: connection, logger: logger)
             var outcomes: [DeliveryOutcome] = []
             for completion in completions {
                 outcomes.append(try await PostgresDeliveryRows.complete(id: completion.id, outcome: completion.outcome,

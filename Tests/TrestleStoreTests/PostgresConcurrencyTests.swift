@@ -67,4 +67,31 @@ struct PostgresConcurrencyTests {
         for store in stores { try await store.close() }
         try await database.drop()
     }
+
+    @Test("deliveries of one build completed by two clients at the same moment make one task, the other coalesced into it")
+    func coalescingAcrossClients() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let stores = try await Self.clients(2, on: database)
+        let created = DeliveryOutcome(state: .created, reason: "matched")
+        for round in 0..<10 {
+            // Two nodes each took a different delivery of the same push (another key, the same build).
+            let ids = try await stores[0].recordDeliveries([DeliveryStoreTests.delivery("a\(round)"), DeliveryStoreTests.delivery("b\(round)")])
+                .map(\.id)
+            let outcomes = try await withThrowingTaskGroup(of: DeliveryOutcome.self) { group in
+                for (store, id) in zip(stores, ids) {
+                    group.addTask {
+                        try await store.completeDeliveries([
+                            DeliveryCompletion(id: id, outcome: created, tasks: [DeliveryStoreTests.planned(commit: round, key: "k\(round)")]),
+                        ], at: 50)[0]
+                    }
+                }
+                return try await group.reduce(into: []) { $0.append($1) }
+            }
+            #expect(outcomes.filter { $0.state == .created }.count == 1, "round \(round): \(outcomes)")
+            #expect(outcomes.filter { $0.reason.contains("same build as delivery") }.count == 1, "round \(round): \(outcomes)")
+        }
+        #expect(try await stores[0].tasks(workflow: "wf", limit: 100).count == 10)
+        for store in stores { try await store.close() }
+        try await database.drop()
+    }
 }
