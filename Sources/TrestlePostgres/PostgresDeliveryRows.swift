@@ -63,6 +63,29 @@ enum PostgresDeliveryRows {
         return stored
     }
 
+    /// Claims due deliveries by moving their retry time to `until`, skipping rows another
+    /// process's claim holds locked: each is then planned by one process at a time.
+    static func claim(limit: Int, dueAt now: Int64, until: Int64, on connection: PostgresConnection,
+                      logger: Logger) async throws -> [StoredDelivery] {
+        var stored: [StoredDelivery] = []
+        for try await row in try await connection.query("""
+            WITH due AS (
+                SELECT delivery_id FROM webhook_pending WHERE next_time <= \(now)
+                ORDER BY delivery_id LIMIT \(limit) FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE webhook_pending p SET next_time = \(until) FROM due WHERE p.delivery_id = due.delivery_id
+                RETURNING p.delivery_id, p.failures, p.last_error)
+            SELECT d.id, d.dedupe_key, d.event, d.repo, d.received_time, d.body, c.failures, c.last_error
+            FROM claimed c JOIN webhook_deliveries d ON d.id = c.delivery_id ORDER BY d.id
+            """, logger: logger).decode((Int64, String, String, String, Int64, Data, Int, String?).self) {
+            stored.append(StoredDelivery(
+                id: row.0,
+                delivery: NewDelivery(dedupeKey: row.1, eventHeader: row.2, repo: row.3, receivedTime: row.4, headers: [:], body: row.5),
+                outcome: .pending, attempts: DeliveryAttempts(failures: row.6, lastError: row.7, nextTime: until)))
+        }
+        return stored
+    }
+
     /// A compare-and-set on `failures`, as on SQLite: a try recorded elsewhere meanwhile wins.
     static func postpone(id: Int64, attempts: DeliveryAttempts, on connection: PostgresConnection, logger: Logger) async throws {
         try await connection.query("""

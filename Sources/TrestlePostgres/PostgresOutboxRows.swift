@@ -47,7 +47,7 @@ enum PostgresOutboxRows {
 
     /// As `SQLiteCommitStatusRows.due`: superseded statuses marked first, then the oldest unsent
     /// status of each task whose retry time has come.
-    static func due(now: Int64, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [CommitStatusSend] {
+    static func due(now: Int64, limit: Int, claimingUntil: Int64?, on connection: PostgresConnection, logger: Logger) async throws -> [CommitStatusSend] {
         try await connection.query("""
             UPDATE gitlab_commit_statuses SET done = 3, last_error = 'superseded by a newer task of this workflow for the commit'
             WHERE done = 0 AND EXISTS (
@@ -59,7 +59,27 @@ enum PostgresOutboxRows {
                     > (SELECT max(id) FROM gitlab_commit_statuses p WHERE p.task_pk = g.task_pk AND p.state = 'pending'))
             """, logger: logger)
         var sends: [CommitStatusSend] = []
-        for try await row in try await connection.query("""
+        // Claimed: the row's retry time moves to the claim's end and its lock makes other
+        // processes skip it; the task's later statuses wait, as each task's oldest unsent goes first.
+        let claim: PostgresQuery = if let claimingUntil {
+            """
+            WITH due AS (
+                SELECT s.id FROM gitlab_commit_statuses s
+                WHERE s.done = 0 AND s.next_time <= \(now)
+                  AND s.id = (SELECT min(o.id) FROM gitlab_commit_statuses o WHERE o.task_pk = s.task_pk AND o.done = 0)
+                ORDER BY s.id LIMIT \(limit) FOR UPDATE OF s SKIP LOCKED),
+            claimed AS (
+                UPDATE gitlab_commit_statuses c SET next_time = \(claimingUntil) FROM due WHERE c.id = due.id
+                RETURNING c.id, c.task_pk, c.attempt, c.state, c.tries)
+            SELECT s.id, s.attempt, s.state, s.tries, g.repo, g.project_id, g.sha, g.ref,
+                   t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
+            FROM claimed s
+            JOIN gitlab_commit_targets g ON g.task_pk = s.task_pk
+            JOIN tasks t ON t.id = s.task_pk
+            ORDER BY s.id
+            """
+        } else {
+            """
             SELECT s.id, s.attempt, s.state, s.tries, g.repo, g.project_id, g.sha, g.ref,
                    t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
             FROM gitlab_commit_statuses s
@@ -68,7 +88,9 @@ enum PostgresOutboxRows {
             WHERE s.done = 0 AND s.next_time <= \(now)
               AND s.id = (SELECT min(o.id) FROM gitlab_commit_statuses o WHERE o.task_pk = s.task_pk AND o.done = 0)
             ORDER BY s.id LIMIT \(limit)
-            """, logger: logger).decode((Int64, Int, String, Int, String, Int64, String, String,
+            """
+        }
+        for try await row in try await connection.query(claim, logger: logger).decode((Int64, Int, String, Int, String, Int64, String, String,
                                          Int64, String, String, String, Int64, Int64, Int64).self) {
             guard let state = CommitStatusState(rawValue: row.2), let sha = CommitID(row.6) else { continue }
             let task = TaskSummary(taskID: row.8, workflow: row.9, project: row.10, status: try PostgresTaskRows.status(row.11),
@@ -94,9 +116,26 @@ enum PostgresOutboxRows {
         }
     }
 
-    static func dueNotes(now: Int64, limit: Int, on connection: PostgresConnection, logger: Logger) async throws -> [MergeRequestNoteSend] {
+    static func dueNotes(now: Int64, limit: Int, claimingUntil: Int64?, on connection: PostgresConnection, logger: Logger) async throws -> [MergeRequestNoteSend] {
         var sends: [MergeRequestNoteSend] = []
-        for try await row in try await connection.query("""
+        let claim: PostgresQuery = if let claimingUntil {
+            """
+            WITH due AS (
+                SELECT task_pk FROM gitlab_merge_request_notes
+                WHERE sent_attempt IS DISTINCT FROM attempt AND next_time <= \(now)
+                ORDER BY task_pk LIMIT \(limit) FOR UPDATE SKIP LOCKED),
+            claimed AS (
+                UPDATE gitlab_merge_request_notes c SET next_time = \(claimingUntil) FROM due WHERE c.task_pk = due.task_pk
+                RETURNING c.task_pk, c.note_id, c.attempt, c.status, c.tries)
+            SELECT n.note_id, n.attempt, n.status, n.tries, g.repo, g.project_id, g.merge_request_iid,
+                   t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
+            FROM claimed n
+            JOIN gitlab_commit_targets g ON g.task_pk = n.task_pk
+            JOIN tasks t ON t.id = n.task_pk
+            ORDER BY n.task_pk
+            """
+        } else {
+            """
             SELECT n.note_id, n.attempt, n.status, n.tries, g.repo, g.project_id, g.merge_request_iid,
                    t.task_id, t.workflow, t.project, t.status, t.create_time, t.start_time, t.end_time
             FROM gitlab_merge_request_notes n
@@ -104,7 +143,9 @@ enum PostgresOutboxRows {
             JOIN tasks t ON t.id = n.task_pk
             WHERE n.sent_attempt IS DISTINCT FROM n.attempt AND n.next_time <= \(now)
             ORDER BY n.task_pk LIMIT \(limit)
-            """, logger: logger).decode((Int64?, Int, String, Int, String, Int64, Int64?,
+            """
+        }
+        for try await row in try await connection.query(claim, logger: logger).decode((Int64?, Int, String, Int, String, Int64, Int64?,
                                          Int64, String, String, String, Int64, Int64, Int64).self) {
             guard let status = TaskStatus(rawValue: row.2), let iid = row.6 else { continue }
             let task = TaskSummary(taskID: row.7, workflow: row.8, project: row.9, status: try PostgresTaskRows.status(row.10),

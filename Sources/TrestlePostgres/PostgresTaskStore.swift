@@ -279,10 +279,10 @@ extension PostgresTaskStore: RunStore {
 }
 
 extension PostgresTaskStore: GitLabOutboxStore {
-    public func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend] {
+    public func dueCommitStatuses(now: Int64, limit: Int, claimingUntil: Int64?) async throws -> [CommitStatusSend] {
         let logger = logger
         return try await transaction("read due commit statuses") { connection in
-            try await PostgresOutboxRows.due(now: now, limit: limit, on: connection, logger: logger)
+            try await PostgresOutboxRows.due(now: now, limit: limit, claimingUntil: claimingUntil, on: connection, logger: logger)
         }
     }
 
@@ -293,10 +293,10 @@ extension PostgresTaskStore: GitLabOutboxStore {
         }
     }
 
-    public func dueMergeRequestNotes(now: Int64, limit: Int) async throws -> [MergeRequestNoteSend] {
+    public func dueMergeRequestNotes(now: Int64, limit: Int, claimingUntil: Int64?) async throws -> [MergeRequestNoteSend] {
         let logger = logger
-        return try await read("read due merge request notes") { connection in
-            try await PostgresOutboxRows.dueNotes(now: now, limit: limit, on: connection, logger: logger)
+        return try await transaction("read due merge request notes") { connection in
+            try await PostgresOutboxRows.dueNotes(now: now, limit: limit, claimingUntil: claimingUntil, on: connection, logger: logger)
         }
     }
 
@@ -346,10 +346,15 @@ extension PostgresTaskStore: DeliveryStore {
         return try result.wait().get()
     }
 
-    public func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery] {
+    public func pendingDeliveries(limit: Int, dueAt now: Int64, claimingUntil: Int64?) async throws -> [StoredDelivery] {
         let logger = logger
-        return try await read("read pending webhook deliveries") { connection in
-            try await PostgresDeliveryRows.pending(limit: limit, dueAt: now, on: connection, logger: logger)
+        guard let claimingUntil else {
+            return try await read("read pending webhook deliveries") { connection in
+                try await PostgresDeliveryRows.pending(limit: limit, dueAt: now, on: connection, logger: logger)
+            }
+        }
+        return try await transaction("claim pending webhook deliveries") { connection in
+            try await PostgresDeliveryRows.claim(limit: limit, dueAt: now, until: claimingUntil, on: connection, logger: logger)
         }
     }
 

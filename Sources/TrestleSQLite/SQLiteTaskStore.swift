@@ -145,7 +145,9 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    public func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend] {
+    /// One process owns a SQLite store (`ExecutorLock`): nothing to claim against, and a restart
+    /// then sends at once what its predecessor left.
+    public func dueCommitStatuses(now: Int64, limit: Int, claimingUntil: Int64?) async throws -> [CommitStatusSend] {
         try await write("read due commit statuses") { db in try SQLiteCommitStatusRows.due(now: now, limit: limit, db: db) }
     }
 
@@ -155,7 +157,7 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
-    public func dueMergeRequestNotes(now: Int64, limit: Int) async throws -> [MergeRequestNoteSend] {
+    public func dueMergeRequestNotes(now: Int64, limit: Int, claimingUntil: Int64?) async throws -> [MergeRequestNoteSend] {
         try await read("read due merge request notes") { db in try SQLiteCommitStatusRows.dueNotes(now: now, limit: limit, db: db) }
     }
 
@@ -183,7 +185,8 @@ public final class SQLiteTaskStore: TaskStore {
         try writeBlocking("record \(deliveries.count) webhook deliveries") { db in try SQLiteDeliveryRows.record(deliveries, db: db) }
     }
 
-    public func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery] {
+    /// Not claimed, as commit statuses are not: one process owns the store.
+    public func pendingDeliveries(limit: Int, dueAt now: Int64, claimingUntil: Int64?) async throws -> [StoredDelivery] {
         try await read("read pending webhook deliveries") { db in try SQLiteDeliveryRows.pending(limit: limit, dueAt: now, db: db) }
     }
 

@@ -58,12 +58,13 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     if config.gitlab != nil {
         services.append(projects)
     }
-    // Statuses and notes are sent by the process that runs tasks (one per SQLite store, holding
-    // the executor lock), so an API-only process beside it never sends them a second time.
-    if let gitlab = config.gitlab, config.executor.concurrency > 0 {
+    // On SQLite, statuses and notes are sent by the process that runs tasks (the one holding the
+    // executor lock), so an API-only process beside it never sends them a second time; on
+    // PostgreSQL every process sends, each what it claimed.
+    if let gitlab = config.gitlab, config.executor.concurrency > 0 || config.storage.postgres != nil {
         // Retry times follow the wall clock, not the task clock (which tests may stop).
         services.append(CommitStatusSender(gitlab: gitlab, projects: projects, store: store, links: links, logger: logger,
-                                           now: { Int64(Date().timeIntervalSince1970) }))
+                                           claimSeconds: config.executor.leaseSeconds, now: { Int64(Date().timeIntervalSince1970) }))
     }
     return listeningApplication(router: router, config: config, services: services, serverName: "trestle", links: links,
                                 onListening: options.onListening, logger: logger, announce: ("trestle listening", [:]))

@@ -43,7 +43,7 @@ public func buildWorker(config fileConfig: TrestleConfig, options: ServeOptions 
     if let gitlab = config.gitlab {
         services.append(projects)
         services.append(CommitStatusSender(gitlab: gitlab, projects: projects, store: store, links: links, logger: logger,
-                                           now: { Int64(Date().timeIntervalSince1970) }))
+                                           claimSeconds: config.executor.leaseSeconds, now: { Int64(Date().timeIntervalSince1970) }))
     }
     return listeningApplication(router: router, config: config, services: services, serverName: "trestle-worker", links: links,
                                 onListening: options.onListening, logger: logger,

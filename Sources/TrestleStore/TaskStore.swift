@@ -89,15 +89,19 @@ public struct LostTask: Sendable, Equatable {
 
 /// Commit statuses and merge request notes waiting to go to GitLab.
 public protocol GitLabOutboxStore: Sendable {
-    /// Commit statuses to send now: the oldest unsent of each task whose retry time has come.
-    func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend]
+    /// Commit statuses to send now: the oldest unsent of each task whose retry time has come. With
+    /// `claimingUntil`, a store shared by processes claims them until then, skipping those another
+    /// process holds (a task's next status waits behind its claimed one, so each goes once, in
+    /// order); a claim not answered by `commitStatusSent` lapses and the status is due again.
+    func dueCommitStatuses(now: Int64, limit: Int, claimingUntil: Int64?) async throws -> [CommitStatusSend]
 
     /// Records a send's result: accepted (`error` nil); failed and retried at `retryAt`; or failed
     /// and given up (`retryAt` nil), when the task's next status goes next.
     func commitStatusSent(_ send: CommitStatusSend, error: String?, retryAt: Int64?) async throws
 
-    /// Merge request notes to post (a task's first end) or edit (a later attempt's end) now.
-    func dueMergeRequestNotes(now: Int64, limit: Int) async throws -> [MergeRequestNoteSend]
+    /// Merge request notes to post (a task's first end) or edit (a later attempt's end) now;
+    /// claimed as `dueCommitStatuses` claims.
+    func dueMergeRequestNotes(now: Int64, limit: Int, claimingUntil: Int64?) async throws -> [MergeRequestNoteSend]
 
     /// Records a note's send: posted or edited (`noteID` the note GitLab made), failed and retried at
     /// `retryAt`, or given up (`retryAt` nil).
@@ -122,8 +126,11 @@ public protocol DeliveryStore: Sendable {
     /// thread only, never for a task on the cooperative pool.
     func recordDeliveriesBlocking(_ deliveries: [NewDelivery]) throws -> [DeliveryReceipt]
 
-    /// Deliveries committed but not processed yet, oldest first.
-    func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery]
+    /// Deliveries committed but not processed yet, oldest first. With `claimingUntil`, a store
+    /// shared by processes claims them until then, skipping those another process holds, so each
+    /// is planned by one process; one neither completed nor postponed by then (its process died)
+    /// is due again. Completion stays the real claim: a delivery is completed once whatever happens.
+    func pendingDeliveries(limit: Int, dueAt now: Int64, claimingUntil: Int64?) async throws -> [StoredDelivery]
 
     /// Keeps a pending delivery whose try failed for a passing reason, to be tried again at
     /// `attempts.nextTime` (`DeliveryRetryPolicy`).
@@ -159,5 +166,23 @@ extension RunStore {
                                at time: Int64) async throws -> Bool {
         try await recordProgress(workflow: workflow, taskID: taskID, attempt: attempt, stages: stages, changes: nil,
                                  ending: ending, at: time)
+    }
+}
+
+extension GitLabOutboxStore {
+    /// What is due, claiming nothing: for one process alone and for tests.
+    public func dueCommitStatuses(now: Int64, limit: Int) async throws -> [CommitStatusSend] {
+        try await dueCommitStatuses(now: now, limit: limit, claimingUntil: nil)
+    }
+
+    public func dueMergeRequestNotes(now: Int64, limit: Int) async throws -> [MergeRequestNoteSend] {
+        try await dueMergeRequestNotes(now: now, limit: limit, claimingUntil: nil)
+    }
+}
+
+extension DeliveryStore {
+    /// What is pending, claiming nothing: for one process alone and for tests.
+    public func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery] {
+        try await pendingDeliveries(limit: limit, dueAt: now, claimingUntil: nil)
     }
 }

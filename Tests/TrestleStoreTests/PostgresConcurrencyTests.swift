@@ -94,4 +94,63 @@ struct PostgresConcurrencyTests {
         for store in stores { try await store.close() }
         try await database.drop()
     }
+
+    @Test("four clients claiming pending deliveries at once each get different ones; a claim that lapses makes them due again")
+    func deliveryClaimsAcrossClients() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let stores = try await Self.clients(4, on: database)
+        _ = try await stores[0].recordDeliveries((0..<40).map { DeliveryStoreTests.delivery("key-\($0)") })
+        let claimed = try await withThrowingTaskGroup(of: [Int64].self) { group in
+            for store in stores {
+                group.addTask {
+                    var mine: [Int64] = []
+                    while true {
+                        let batch = try await store.pendingDeliveries(limit: 3, dueAt: 100, claimingUntil: 130)
+                        if batch.isEmpty { return mine }
+                        mine += batch.map(\.id)
+                    }
+                }
+            }
+            return try await group.reduce(into: [[Int64]]()) { $0.append($1) }
+        }
+        let all = claimed.flatMap { $0 }
+        #expect(all.count == 40, "each delivery claimed once: \(claimed)")
+        #expect(Set(all) == Set(1...40))
+        // Claimed until 130: nobody else takes one before; after, the first to look does.
+        #expect(try await stores[1].pendingDeliveries(limit: 100, dueAt: 129, claimingUntil: 160).isEmpty)
+        #expect(try await stores[2].pendingDeliveries(limit: 100, dueAt: 130, claimingUntil: 160).count == 40)
+        for store in stores { try await store.close() }
+        try await database.drop()
+    }
+
+    @Test("a task's commit statuses are claimed one at a time, in order, by whichever client asks; a claimed note is skipped by the others")
+    func outboxClaimsAcrossClients() async throws {
+        let database = try await PostgresTestDatabase.create()
+        let stores = try await Self.clients(2, on: database)
+        _ = try await stores[0].recordDeliveries([DeliveryStoreTests.delivery("a")])
+        var plan = DeliveryStoreTests.planned(commit: 1, key: nil)
+        plan.commitStatus = CommitStatusTarget(repo: "repo", sha: Tasks.commit(1), ref: "main", mergeRequestIID: 7, notesMergeRequest: true)
+        _ = try await stores[0].completeDeliveries([DeliveryCompletion(id: 1, outcome: DeliveryOutcome(state: .created, reason: "matched"),
+                                                                       tasks: [plan])], at: 10)
+        let claimed = try await stores[0].claimTasks(RunLimits(total: 1), runner: "r", at: 11)
+        let pending = try await stores[0].dueCommitStatuses(now: 12, limit: 10, claimingUntil: 40)
+        #expect(pending.map(\.state) == [.pending])
+        // Held by the first client: the second gets neither it nor the task's later "running".
+        #expect(try await stores[1].dueCommitStatuses(now: 12, limit: 10, claimingUntil: 40).isEmpty)
+        try await stores[0].commitStatusSent(pending[0], error: nil, retryAt: nil)
+        let running = try await stores[1].dueCommitStatuses(now: 13, limit: 10, claimingUntil: 40)
+        #expect(running.map(\.state) == [.running])
+        #expect(try await stores[0].dueCommitStatuses(now: 13, limit: 10, claimingUntil: 40).isEmpty)
+        // A client that dies holding a claim: the status is due again once the claim has passed.
+        #expect(try await stores[0].dueCommitStatuses(now: 40, limit: 10, claimingUntil: 70).map(\.state) == [.running])
+
+        let ended = TaskProgress.ending(try #require(claimed.first).currentStages, as: .passed, reason: "", at: 50)
+        #expect(try await stores[0].recordProgress(workflow: "wf", taskID: 1, attempt: 1, stages: ended, ending: .passed, at: 50))
+        let notes = try await stores[0].dueMergeRequestNotes(now: 50, limit: 10, claimingUntil: 80)
+        #expect(notes.map(\.status) == [.passed])
+        #expect(try await stores[1].dueMergeRequestNotes(now: 50, limit: 10, claimingUntil: 80).isEmpty)
+        #expect(try await stores[1].dueMergeRequestNotes(now: 80, limit: 10, claimingUntil: 110).map(\.status) == [.passed])
+        for store in stores { try await store.close() }
+        try await database.drop()
+    }
 }

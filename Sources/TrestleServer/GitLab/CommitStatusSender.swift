@@ -31,9 +31,13 @@ final class CommitStatusSender: Service, Sendable {
     private let links: LinkBase
     private let logger: Logger
     private let now: @Sendable () -> Int64
+    /// How long a claimed send stays this process's: other nodes sharing the store skip it
+    /// meanwhile, and take it up after that if this process died holding it.
+    private let claimSeconds: Int64
 
     init(gitlab: GitLabConfig, projects: GitLabProjects, store: any TaskStore, links: LinkBase, logger: Logger,
-         now: @escaping @Sendable () -> Int64) {
+         claimSeconds: Int, now: @escaping @Sendable () -> Int64) {
+        self.claimSeconds = Int64(claimSeconds)
         self.gitlab = gitlab
         self.projects = projects
         self.store = store
@@ -55,7 +59,8 @@ final class CommitStatusSender: Service, Sendable {
     func sendDue() async {
         let due: [CommitStatusSend]
         do {
-            due = try await store.dueCommitStatuses(now: now(), limit: Self.batch)
+            let time = now()
+            due = try await store.dueCommitStatuses(now: time, limit: Self.batch, claimingUntil: time + claimSeconds)
         } catch {
             logger.error("cannot read the commit statuses to send", metadata: ["reason": "\(error)"])
             return
@@ -79,7 +84,8 @@ final class CommitStatusSender: Service, Sendable {
     func sendNotes() async {
         let due: [MergeRequestNoteSend]
         do {
-            due = try await store.dueMergeRequestNotes(now: now(), limit: Self.batch)
+            let time = now()
+            due = try await store.dueMergeRequestNotes(now: time, limit: Self.batch, claimingUntil: time + claimSeconds)
         } catch {
             logger.error("cannot read the merge request notes to send", metadata: ["reason": "\(error)"])
             return

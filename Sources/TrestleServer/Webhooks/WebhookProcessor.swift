@@ -80,7 +80,11 @@ final class WebhookProcessor: Service, Sendable {
             let batch: [StoredDelivery]
             do {
                 // Small batches: completing them holds the store's one writer, which ingest shares.
-                batch = try await store.pendingDeliveries(limit: 16, dueAt: wallClock())
+                // Claimed for a lease: on a shared store, other nodes plan other deliveries, and a
+                // delivery this process dies holding is theirs once the lease has passed.
+                let now = wallClock()
+                batch = try await store.pendingDeliveries(limit: 16, dueAt: now,
+                                                          claimingUntil: now + Int64(config.executor.leaseSeconds))
             } catch {
                 logger.error("cannot read pending webhook deliveries", metadata: ["reason": "\(error)"])
                 return
