@@ -134,6 +134,19 @@ enum PostgresMigrations {
         (3, "runners and their heartbeats", [
             "CREATE TABLE runners (name TEXT PRIMARY KEY, started_time BIGINT NOT NULL, heartbeat_time BIGINT NOT NULL)",
         ]),
+        (4, "job logs shipped by runners, async flow tasks' waits", [
+            """
+            CREATE TABLE job_log_chunks (
+                task_pk BIGINT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE, attempt INT NOT NULL, job TEXT NOT NULL,
+                byte_offset BIGINT NOT NULL, data BYTEA NOT NULL, PRIMARY KEY (task_pk, attempt, job, byte_offset))
+            """,
+            // Liveness, as runners: `trestle store copy` leaves it behind.
+            """
+            CREATE TABLE flow_waits (
+                execution TEXT NOT NULL, task_name TEXT NOT NULL, token TEXT NOT NULL, result_kind TEXT, result TEXT,
+                PRIMARY KEY (execution, task_name))
+            """,
+        ]),
     ]
 
     /// Applies the migrations the database lacks; answers the versions applied now.

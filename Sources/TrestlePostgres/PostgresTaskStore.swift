@@ -467,3 +467,51 @@ extension PostgresTaskStore: FlowStore {
 }
 
 extension PostgresTaskStore: TaskStore {}
+
+extension PostgresTaskStore: JobLogStore {
+    public func appendJobLog(_ key: JobLogKey, chunk: JobLogChunk) async throws {
+        let logger = logger
+        try await autocommit("append to the log of job \(key.job) of task \(key.taskID) of \(key.workflow)") { connection in
+            try await PostgresJobLogRows.append(key, chunk: chunk, on: connection, logger: logger)
+        }
+    }
+
+    public func jobLog(_ key: JobLogKey, from offset: Int64, limit: Int) async throws -> [JobLogChunk] {
+        let logger = logger
+        return try await read("read the log of job \(key.job) of task \(key.taskID) of \(key.workflow)") { connection in
+            try await PostgresJobLogRows.read(key, from: offset, limit: limit, on: connection, logger: logger)
+        }
+    }
+}
+
+extension PostgresTaskStore: FlowResultStore {
+    public func awaitFlowResult(execution: String, task: String, token: String) async throws {
+        let logger = logger
+        try await autocommit("record that flow task \(task) of \(execution) waits for its result") { connection in
+            try await PostgresFlowWaitRows.wait(execution: execution, task: task, token: token, on: connection, logger: logger)
+        }
+    }
+
+    public func recordFlowResult(execution: String, task: String, result: FlowTaskResult,
+                                 accepts: @escaping @Sendable (String) -> Bool) async throws -> Bool {
+        let logger = logger
+        return try await transaction("record the result of flow task \(task) of \(execution)") { connection in
+            try await PostgresFlowWaitRows.record(execution: execution, task: task, result: result, accepts: accepts,
+                                                  on: connection, logger: logger)
+        }
+    }
+
+    public func flowResult(execution: String, task: String) async throws -> FlowTaskResult? {
+        let logger = logger
+        return try await read("read the result of flow task \(task) of \(execution)") { connection in
+            try await PostgresFlowWaitRows.result(execution: execution, task: task, on: connection, logger: logger)
+        }
+    }
+
+    public func endFlowWait(execution: String, task: String) async throws {
+        let logger = logger
+        try await autocommit("end the wait of flow task \(task) of \(execution)") { connection in
+            try await PostgresFlowWaitRows.end(execution: execution, task: task, on: connection, logger: logger)
+        }
+    }
+}

@@ -112,8 +112,21 @@ final class FunctionJobExecutor: JobExecutor {
             }
         }
         let results = context.flowResults
-        let (token, stream) = results.register(execution: executionID, task: spec.name)
-        defer { results.unregister(execution: executionID, task: spec.name) }
+        let (token, stream): (String, AsyncStream<FlowTaskResult>)
+        do {
+            (token, stream) = try await results.register(execution: executionID, task: spec.name)
+        } catch {
+            return .failure("cannot record that the task waits for its result: \(error)")
+        }
+        let name = spec.name
+        let result = await wait(for: stream, token: token, spec: spec, url: url, input: input, timeout: timeout, seconds: seconds)
+        // Not in the cancelled task: the shared store's wait row must go either way.
+        await Task { await results.unregister(execution: self.executionID, task: name) }.value
+        return result
+    }
+
+    private func wait(for stream: AsyncStream<FlowTaskResult>, token: String, spec: FlowTaskSpec, url: String, input: JSONValue,
+                      timeout: Duration, seconds: Int) async -> FlowTaskResult {
         if case .failure(let error) = await FunctionCall(url: url, input: input, callbackURL: callbackURL(spec.name, token: token),
                                                          timeout: timeout, policy: policy).send() {
             return .failure(error.description)

@@ -24,7 +24,11 @@ final class CappedLogWriter {
     /// Set once a write failed (disk full): the rest of the output is counted, not written.
     private var failure: (any Error)?
 
-    init(path: String, cap: Int) throws {
+    /// Sends what is written on to the shared store, where there is one.
+    private let shipper: JobLogShipper?
+
+    init(path: String, cap: Int, shipper: JobLogShipper? = nil) throws {
+        self.shipper = shipper
         let url = URL(fileURLWithPath: path)
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         guard FileManager.default.createFile(atPath: path, contents: nil) else {
@@ -47,7 +51,9 @@ final class CappedLogWriter {
         let kept = min(room, bytes.count)
         if kept > 0 {
             do {
-                try handle.write(contentsOf: Data(bytes: bytes.baseAddress!, count: kept))
+                let data = Data(bytes: bytes.baseAddress!, count: kept)
+                try handle.write(contentsOf: data)
+                shipper?.append(data)
                 written += kept
             } catch {
                 failure = error
@@ -61,7 +67,9 @@ final class CappedLogWriter {
     func note(_ text: String) {
         guard failure == nil else { return }
         do {
-            try handle.write(contentsOf: Data("\n[trestle] \(text)\n".utf8))
+            let data = Data("\n[trestle] \(text)\n".utf8)
+            try handle.write(contentsOf: data)
+            shipper?.append(data)
         } catch {
             failure = error
         }

@@ -1,6 +1,7 @@
 import Foundation
 import TrestleCore
 import TrestleGit
+import TrestleStore
 
 /// The jobs of a configured workflow: build, deploy and shell commands run as processes
 /// (`JobProcess`), each in a fresh workspace with the task's repos checked out.
@@ -109,8 +110,13 @@ struct ProcessJobExecutor: JobExecutor {
         let started = context.isolation.command(sandboxJob, rootfs: job.kind == .shell ? nil : target?.rootfs)
         let process = JobCommand(process: started.process, environment: environment,
                                  masked: workflow.secrets.map(\.value.value), workingDirectory: started.workingDirectory,
-                                 logPath: logPath, maxLogBytes: context.config.executor.maxLogBytes, deadline: jobDeadline,
-                                 killGrace: .seconds(context.config.executor.killGrace))
+                                 logPath: logPath, maxLogBytes: context.config.executor.maxLogBytes,
+                                 logShipping: context.logStore.map { store in
+                                     JobLogShipping(store: store, key: JobLogKey(workflow: workflow.name, taskID: task.summary.taskID,
+                                                                                 attempt: task.attempt, job: job.name),
+                                                    logger: context.logger)
+                                 },
+                                 deadline: jobDeadline, killGrace: .seconds(context.config.executor.killGrace))
         var outcome = await finish(job: job, process: process, limits: limits, taskDeadline: taskDeadline,
                                    workflow: workflow, timeoutSeconds: timeoutSeconds)
         guard job.kind == .build else {

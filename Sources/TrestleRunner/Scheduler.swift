@@ -49,10 +49,10 @@ public final class Scheduler: Service, Sendable {
     public init(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, logger: Logger,
                 now: @escaping @Sendable () -> Int64, serverEnvironment: [String: String] = ProcessInfo.processInfo.environment,
                 flowResults: FlowResults = FlowResults(), callbackBase: @escaping @Sendable () -> String = { "" },
-                isolation: JobIsolationSetup = .unsandboxed()) throws(RunnerError) {
+                isolation: JobIsolationSetup = .unsandboxed(), logStore: (any JobLogStore)? = nil) throws(RunnerError) {
         context = TaskRun.Context(config: config, store: store, mirrors: mirrors,
                                   workspaces: Workspaces(dataDir: config.dataDir), logs: JobLogs(dataDir: config.dataDir),
-                                  logger: logger, now: now, serverEnvironment: serverEnvironment,
+                                  logStore: logStore, logger: logger, now: now, serverEnvironment: serverEnvironment,
                                   flowResults: flowResults, callbackBase: callbackBase, isolation: isolation)
         limits = RunLimits(config)
         runner = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(String(UInt32.random(in: 0...UInt32.max), radix: 36))"

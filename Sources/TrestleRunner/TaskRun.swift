@@ -23,6 +23,8 @@ final class TaskRun: Sendable {
         var mirrors: MirrorSet
         var workspaces: Workspaces
         var logs: JobLogs
+        /// Where jobs' logs are shipped as they are written, on a store shared by processes.
+        var logStore: (any JobLogStore)?
         var logger: Logger
         var now: @Sendable () -> Int64
         /// The server's environment, of which jobs inherit only `JobEnvironment.inherited`.

@@ -35,14 +35,15 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     let store = try await StoreOpening.open(config.storage, logger: logger)
     let links = LinkBase(server: config.server)
     let mirrors = MirrorSet(config: config)
-    let flowResults = FlowResults()
+    let flowResults = FlowResults(shared: StoreOpening.sharedFlowResults(store))
     let projects = GitLabProjects(config: config, logger: logger)
     // Only a process that runs jobs needs their sandbox; it refuses to start without a working one.
     let isolation = config.executor.concurrency > 0
         ? try await JobIsolationSetup.prepare(config: config, configFile: options.configFile, logger: logger)
         : JobIsolationSetup.unsandboxed()
     let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
-                              flowResults: flowResults, callbackBase: { links.url }, isolation: isolation)
+                              flowResults: flowResults, callbackBase: { links.url }, isolation: isolation,
+                                  logStore: StoreOpening.sharedLogStore(store))
     StoreOpening.observeTaskChanges(store) { scheduler.tasksChanged() }
     let processor = WebhookProcessor(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
                                      tasksCreated: { scheduler.wake() })
@@ -119,7 +120,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     AslanRoutes(config: config, commands: commands).register(on: router)
     CodeArtsStatusRoutes(store: store, config: config, links: links, now: now).register(on: router)
     AOMExecutionRoutes(store: store, config: config, links: links).register(on: router)
-    JobLogRoutes(store: store, logs: JobLogs(dataDir: config.dataDir)).register(on: router)
+    JobLogRoutes(store: store, source: StoreOpening.jobLogSource(store, dataDir: config.dataDir)).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, projects: projects, now: now).register(on: router)
     FlowRoutes(store: store, config: config, scheduler: scheduler, results: flowResults, now: now).register(on: router)
     FlowSampleRoutes(server: config.server).register(on: router)

@@ -31,7 +31,8 @@ public func buildWorker(config fileConfig: TrestleConfig, options: ServeOptions 
     let projects = GitLabProjects(config: config, logger: logger)
     let isolation = try await JobIsolationSetup.prepare(config: config, configFile: options.configFile, logger: logger)
     let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: logger, now: options.now,
-                                  flowResults: FlowResults(), callbackBase: { links.url }, isolation: isolation)
+                                  flowResults: FlowResults(shared: StoreOpening.sharedFlowResults(store)), callbackBase: { links.url }, isolation: isolation,
+                                  logStore: StoreOpening.sharedLogStore(store))
     StoreOpening.observeTaskChanges(store) { scheduler.tasksChanged() }
     let router = Router(context: TrestleRequestContext.self)
     HealthRoute.register(on: router)

@@ -23,6 +23,8 @@ struct JobCommand: Sendable {
     var workingDirectory: String
     var logPath: String
     var maxLogBytes: Int
+    /// Where the log also goes, on a store shared by processes.
+    var logShipping: JobLogShipping?
     /// When the job must have ended; past it the process group is ended and the job timed out.
     var deadline: ContinuousClock.Instant
     var killGrace: Duration
@@ -49,13 +51,19 @@ enum JobProcess {
     /// How the job ended, and the last few KB of its output (for saying which limit ended it).
     static func run(_ job: JobCommand) async -> (end: JobEnd, tail: String) {
         let log: CappedLogWriter
+        let shipper = job.logShipping.map(JobLogShipper.init)
         do {
-            log = try CappedLogWriter(path: job.logPath, cap: job.maxLogBytes)
+            log = try CappedLogWriter(path: job.logPath, cap: job.maxLogBytes, shipper: shipper)
         } catch {
             return (.couldNotStart("\(error)"), "")
         }
-        defer { log.close() }
+        shipper?.start()
         let end = await run(job, log: log)
+        log.close()
+        if let shipper {
+            // A job stopped by a cancel still has its last lines stored: not in the cancelled task.
+            await Task { await shipper.finish() }.value
+        }
         return (end, log.tail)
     }
 

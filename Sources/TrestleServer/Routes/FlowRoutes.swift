@@ -118,7 +118,7 @@ struct FlowRoutes: Sendable {
         }
         if token != nil {
             // The callback URL's token is the only credential: say nothing about what exists.
-            guard results.deliver(execution: executionID, task: taskName, token: token, result: result) == .delivered else {
+            guard try await deliver(executionID, taskName, token: token, result) == .delivered else {
                 throw APIError.flow(.notFound("no task waits for this callback (wrong token, or the task has ended)"))
             }
             return JSONResponse.make(FinishedView())
@@ -128,12 +128,18 @@ struct FlowRoutes: Sendable {
               let job = record.currentStages.flatMap(\.jobs).first(where: { $0.name == taskName }) else {
             throw APIError.flow(.notFound("taskName '\(taskName.prefix(80))' is not a task of execution '\(executionID)'"))
         }
-        guard results.deliver(execution: executionID, task: taskName, token: nil, result: result) == .delivered else {
+        guard try await deliver(executionID, taskName, token: nil, result) == .delivered else {
             let status = FlowStatusWords.task(job, in: record.currentStages.flatMap(\.jobs), rules: execution.descriptor.rules,
                                               flow: record.summary.status)
             throw APIError.flow(.invalid("task '\(taskName)' of execution '\(executionID)' is \(status), not waiting for a result"))
         }
         return JSONResponse.make(FinishedView())
+    }
+
+    private func deliver(_ executionID: String, _ taskName: String, token: String?, _ result: FlowTaskResult) async throws -> FlowResults.Delivery {
+        try await TaskCommands.storeCall(nil) {
+            try await results.deliver(execution: executionID, task: taskName, token: token, result: result)
+        }
     }
 
     @Sendable func get(_ request: Request, context: TrestleRequestContext) async throws -> Response {

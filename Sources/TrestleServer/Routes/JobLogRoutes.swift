@@ -12,7 +12,7 @@ import TrestleStore
 /// is written, until the jobs have ended.
 struct JobLogRoutes: Sendable {
     let store: any TaskStore
-    let logs: JobLogs
+    let source: JobLogSource
 
     func register(on router: Router<TrestleRequestContext>) {
         router.get("api/directory/workflowTask/id/:id/pipelines/:name/logs", use: logs)
@@ -48,7 +48,7 @@ struct JobLogRoutes: Sendable {
             throw APIError.paramIllegal("follow must be true or false, not '\(followText.prefix(20))'")
         }
         let follow = followText == "true"
-        let stream = JobLogStream(store: store, logs: logs)
+        let stream = JobLogStream(store: store, source: source)
         let (selected, selectedAttempt) = (chosen, attempt)
         let body = ResponseBody { writer in
             try await stream.send(workflow: workflow, taskID: taskID, attempt: selectedAttempt, jobs: selected, follow: follow) {

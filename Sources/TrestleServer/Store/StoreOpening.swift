@@ -1,5 +1,6 @@
 import Logging
 import TrestleCore
+import TrestleRunner
 import TrestlePostgres
 import TrestleSQLite
 import TrestleStore
@@ -34,5 +35,21 @@ public enum StoreOpening {
     /// (PostgreSQL's notifications); a SQLite store has one executor, told directly.
     static func observeTaskChanges(_ store: any TaskStore, _ observer: @escaping @Sendable () -> Void) {
         (store as? PostgresTaskStore)?.observeTaskChanges(observer)
+    }
+
+    /// Where a process's executor ships its jobs' logs: the store, when processes share it.
+    static func sharedLogStore(_ store: any TaskStore) -> (any JobLogStore)? {
+        store as? PostgresTaskStore
+    }
+
+    /// Where the logs route reads: the shared store's chunks, or this node's own files.
+    static func jobLogSource(_ store: any TaskStore, dataDir: String) -> JobLogSource {
+        if let shared = sharedLogStore(store) { return .store(shared) }
+        return .files(JobLogs(dataDir: dataDir))
+    }
+
+    /// Where async flow tasks' waits go so that a result reaching any node finds its task.
+    static func sharedFlowResults(_ store: any TaskStore) -> (any FlowResultStore)? {
+        store as? PostgresTaskStore
     }
 }
