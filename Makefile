@@ -35,6 +35,8 @@ test: deps
 	scripts/with-postgres.sh swift test --skip-build --no-parallel $(SWIFT_BUILD_FLAGS)
 	# Every operation of /openapi.yaml against a live server: documented answers only, no 5xx.
 	scripts/schemathesis.sh
+	# A cluster on loopback (2 API nodes, 3 workers, one PostgreSQL), a worker and an API node SIGKILLed mid-run.
+	scripts/with-postgres.sh python3 scripts/chaos.py
 	# Every fuzz target (Fuzz/) replays its corpus and regressions, then fuzzes briefly: any crash fails.
 	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
 
