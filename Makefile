@@ -50,6 +50,7 @@ bench:
 	BENCH_DB=postgres scripts/bench.sh
 	scripts/bench-git.sh
 	scripts/bench-executor.sh
+	scripts/with-postgres.sh python3 scripts/bench-cluster.py
 
 clean:
 	rm -rf .build .build-fuzz .bench .bench-git .bench-exec

@@ -17,23 +17,15 @@ followed through node B showing a job of another process, live.
 Usage: scripts/with-postgres.sh python3 scripts/chaos.py [BIN]   (default .build/debug/trestle)
 """
 import collections
-import json
 import os
 import shutil
-import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
-BIN = os.path.abspath(sys.argv[1] if len(sys.argv) > 1 else ".build/debug/trestle")
-DATABASE_URL = os.environ.get("DATABASE_URL", "")
-PSQL = os.path.join(os.environ.get("TRESTLE_POSTGRES_BIN", "/usr/bin"), "psql")
-TOKEN = "chaos-" + os.urandom(8).hex()
-HOOK_TOKEN = "hook-" + os.urandom(8).hex()
+from cluster_lib import DATABASE_URL, HOOK_TOKEN, Node, call, psql, wait_until
+
 API_TASKS = 150
 HOOK_TASKS = 150
 LEASE_SECONDS = 3
@@ -43,86 +35,6 @@ failures = []
 def fail(message):
     failures.append(message)
     print("FAIL: " + message, flush=True)
-
-
-def psql(sql):
-    out = subprocess.run([PSQL, DATABASE_URL, "-X", "-At", "-F", "\t", "-c", sql], check=True, capture_output=True, text=True)
-    return [line.split("\t") for line in out.stdout.splitlines() if line]
-
-
-def wait_until(what, seconds, condition, interval=0.05):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(interval)
-    raise SystemExit(f"chaos: gave up waiting {seconds} s for {what}")
-
-
-class Node:
-    """One trestle process: its role, config, data dir and the port it last bound."""
-
-    def __init__(self, name, role, config, root):
-        self.name, self.role, self.config = name, role, config
-        self.dir = os.path.join(root, name)
-        os.makedirs(self.dir, exist_ok=True)
-        self.process = None
-        self.base = None
-        self.starts = 0
-
-    def start(self):
-        port_file = os.path.join(self.dir, "port")
-        if os.path.exists(port_file):
-            os.remove(port_file)
-        self.starts += 1
-        log = open(os.path.join(self.dir, f"log-{self.starts}.txt"), "w")
-        env = dict(os.environ, CHAOS_TOKEN=TOKEN, CHAOS_HOOK_TOKEN=HOOK_TOKEN)
-        self.process = subprocess.Popen(
-            [BIN, self.role, "--config", self.config, "--data-dir", self.dir, "--listen", "127.0.0.1:0",
-             "--port-file", port_file, "--log-level", "warning"],
-            stdout=log, stderr=subprocess.STDOUT, env=env)
-
-        def listening():
-            if self.process.poll() is not None:
-                raise SystemExit(f"chaos: {self.name} exited with {self.process.returncode}; see {log.name}")
-            return os.path.exists(port_file) and open(port_file).read().strip()
-
-        port = wait_until(f"{self.name} to listen", 120, listening)
-        self.base = f"http://127.0.0.1:{port}"
-
-    def kill(self):
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-
-
-def call(node, method, path, body=None, headers=None, timeout=30):
-    """(status, parsed JSON or text); raises OSError when the node is unreachable."""
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(node.base + path, data=data, method=method)
-    request.add_header("Authorization", f"Bearer {TOKEN}")
-    if data is not None:
-        request.add_header("Content-Type", "application/json")
-    for name, value in (headers or {}).items():
-        request.add_header(name, value)
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            text = answer.read().decode()
-            status = answer.status
-    except urllib.error.HTTPError as error:
-        text, status = error.read().decode(), error.code
-    try:
-        return status, json.loads(text)
-    except ValueError:
-        return status, text
 
 
 def config(root, remote, lines, concurrency, worker):
@@ -322,6 +234,14 @@ def run(root, api_nodes, workers, lines, shas):
     if still != "0":
         fail(f"{still} task(s) created or running after every lease lapsed")
     print(f"chaos: every task ended at {time.monotonic() - started:.1f} s", flush=True)
+
+    # Status queries at either node find each hook task by its commit's first 8 characters.
+    for number in range(0, HOOK_TASKS, 15):
+        node = api_nodes[number % 2]
+        status, answer = call(node, "GET", f"/api/directory/workflowTask?commitId={shas[number][:8]}")
+        found = [("/hooked/" in task.get("url", ""), task.get("status")) for task in answer] if isinstance(answer, list) else answer
+        if status != 200 or found != [(True, "passed")]:
+            fail(f"commitId={shas[number][:8]} at {node.name} answered {status} {found}")
 
     check(acknowledged, delivery_ids, retried, created, unanswered_creates[0], lines)
 

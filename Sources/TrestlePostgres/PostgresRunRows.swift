@@ -13,12 +13,15 @@ enum PostgresRunRows {
                       logger: Logger) async throws -> [TaskRecord] {
         try await connection.query("SELECT pg_advisory_xact_lock(\(claimLock))", logger: logger)
         var running: [String: Int] = [:]
-        for try await (workflow, count) in try await connection.query("""
-            SELECT workflow, count(*)::BIGINT FROM tasks WHERE status = 'running' GROUP BY workflow
-            """, logger: logger).decode((String, Int64).self) {
+        var mine = 0
+        for try await (workflow, count, own) in try await connection.query("""
+            SELECT workflow, count(*)::BIGINT, (count(*) FILTER (WHERE runner = \(runner)))::BIGINT
+            FROM tasks WHERE status = 'running' GROUP BY workflow
+            """, logger: logger).decode((String, Int64, Int64).self) {
             running[workflow] = Int(count)
+            mine += Int(own)
         }
-        let lookAhead = ClaimAdmission.lookAhead(running: running, limits: limits)
+        let lookAhead = ClaimAdmission.lookAhead(mine: mine, limits: limits)
         guard lookAhead > 0 else { return [] }
         var candidates: [ClaimAdmission.Candidate] = []
         // SKIP LOCKED: a created task being cancelled or restarted elsewhere is left for the next claim.
@@ -29,7 +32,7 @@ enum PostgresRunRows {
         }
         let started = try TaskStateMachine.next(after: .created, on: .start).rawValue
         var claimed: [TaskRecord] = []
-        for candidate in ClaimAdmission.admit(candidates, running: running, limits: limits) {
+        for candidate in ClaimAdmission.admit(candidates, running: running, mine: mine, limits: limits) {
             let pk = candidate.key
             var attempt: Int?
             for try await value in try await connection.query("""

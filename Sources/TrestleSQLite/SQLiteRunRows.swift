@@ -7,19 +7,21 @@ enum SQLiteRunRows {
     /// Created tasks, oldest first, moved to `running` for `runner` while the limits allow.
     static func claim(_ limits: RunLimits, runner: String, at time: Int64, db: Database) throws -> [TaskRecord] {
         var running: [String: Int] = [:]
+        var mine = 0
         for row in try Row.fetchAll(db.cachedStatement(sql: """
-            SELECT workflow, count(*) AS n FROM tasks WHERE status = 'running' GROUP BY workflow
-            """)) {
+            SELECT workflow, count(*) AS n, count(*) FILTER (WHERE runner = ?) AS mine FROM tasks WHERE status = 'running' GROUP BY workflow
+            """), arguments: [runner]) {
             running[row["workflow"]] = row["n"]
+            mine += row["mine"] as Int
         }
-        let lookAhead = ClaimAdmission.lookAhead(running: running, limits: limits)
+        let lookAhead = ClaimAdmission.lookAhead(mine: mine, limits: limits)
         guard lookAhead > 0 else { return [] }
         let candidates = try Row.fetchAll(db.cachedStatement(sql: """
             SELECT id, workflow FROM tasks WHERE status = 'created' ORDER BY id LIMIT ?
             """), arguments: [lookAhead]).map { ClaimAdmission.Candidate(key: $0["id"], workflow: $0["workflow"]) }
         var claimed: [TaskRecord] = []
         let started = try TaskStateMachine.next(after: .created, on: .start).rawValue
-        for candidate in ClaimAdmission.admit(candidates, running: running, limits: limits) {
+        for candidate in ClaimAdmission.admit(candidates, running: running, mine: mine, limits: limits) {
             let pk = candidate.key
             try db.cachedStatement(sql: """
                 UPDATE tasks SET status = ?, start_time = ?, end_time = 0, runner = ? WHERE id = ? AND status = 'created'

@@ -95,20 +95,23 @@ struct DeliveryPolicyTests {
         #expect(DeliveryCompletionPolicy.outcome(planned: ignored, planCount: 0, created: [], notes: []) == ignored)
     }
 
-    @Test("claims: oldest first within the total and each workflow's limit; a workflow at its limit hides no other",
+    @Test("claims: oldest first within this executor's slots and each workflow's cluster-wide limit; a workflow at its limit hides no other",
           arguments: [
-            // (running, candidates by workflow, admitted indices)
-            ([String: Int](), ["a", "a", "b"], [0, 1, 2]),
-            (["a": 2], ["a", "b", "a", "b"], [1, 3]),
-            (["b": 3], ["a", "a", "a", "b"], [0]),
-            (["a": 1], ["a", "a", "b"], [0, 2]),
-            (["x": 4], ["a"], []),
-          ] as [([String: Int], [String], [Int])])
-    func claims(running: [String: Int], workflows: [String], admitted: [Int]) {
+            // (running on every executor, of them this executor's, candidates by workflow, admitted indices)
+            ([String: Int](), 0, ["a", "a", "b"], [0, 1, 2]),
+            (["a": 2], 2, ["a", "b", "a", "b"], [1, 3]),
+            (["b": 3], 3, ["a", "a", "a", "b"], [0]),
+            (["a": 1], 1, ["a", "a", "b"], [0, 2]),
+            (["x": 4], 4, ["a"], []),
+            // Other executors' tasks take none of this one's slots, but count toward a workflow's limit.
+            (["x": 4], 0, ["x", "x", "b", "b", "x"], [0, 1, 2, 3]),
+            (["a": 2], 0, ["a", "b", "a"], [1]),
+          ] as [([String: Int], Int, [String], [Int])])
+    func claims(running: [String: Int], mine: Int, workflows: [String], admitted: [Int]) {
         let limits = RunLimits(total: 4, perWorkflow: ["a": 2], configured: ["a", "b", "x"])
         let candidates = workflows.enumerated().map { ClaimAdmission.Candidate(key: Int64($0.offset), workflow: $0.element) }
-        #expect(ClaimAdmission.admit(candidates, running: running, limits: limits).map { Int($0.key) } == admitted)
-        let free = 4 - running.values.reduce(0, +)
-        #expect(ClaimAdmission.lookAhead(running: running, limits: limits) == (free > 0 ? max(free * 8, 64) : 0))
+        #expect(ClaimAdmission.admit(candidates, running: running, mine: mine, limits: limits).map { Int($0.key) } == admitted)
+        let free = 4 - mine
+        #expect(ClaimAdmission.lookAhead(mine: mine, limits: limits) == (free > 0 ? max(free * 8, 64) : 0))
     }
 }

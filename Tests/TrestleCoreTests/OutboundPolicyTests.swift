@@ -61,11 +61,12 @@ struct OutboundPolicyTests {
 struct ClaimAdmissionTests {
     @Test func aFlowsExecutionsAreLimitedLikeAWorkflowsTasks() {
         let limits = RunLimits(total: 10, perWorkflow: ["limited": 1], configured: ["limited", "free"], perFlow: 2)
-        #expect(limits.admits("free", running: ["free": 5]))
-        #expect(!limits.admits("limited", running: ["limited": 1]))
-        #expect(limits.admits("ws:flow", running: ["ws:flow": 1]))
-        #expect(!limits.admits("ws:flow", running: ["ws:flow": 2]))
-        #expect(!limits.admits("free", running: ["free": 4, "ws:flow": 6]))
+        #expect(limits.admits("free", running: ["free": 5], mine: 5))
+        #expect(!limits.admits("limited", running: ["limited": 1], mine: 1))
+        #expect(limits.admits("ws:flow", running: ["ws:flow": 1], mine: 1))
+        #expect(!limits.admits("ws:flow", running: ["ws:flow": 2], mine: 2))
+        #expect(!limits.admits("free", running: ["free": 4, "ws:flow": 6], mine: 10))
+        #expect(limits.admits("free", running: ["free": 4, "ws:flow": 6], mine: 3), "the others' tasks take none of this executor's slots")
     }
 
     static func stage(_ statuses: [TaskStatus]) -> [StageRecord] {

@@ -17,7 +17,8 @@ struct RunStoreTests {
         let first = try await store.claimTasks(limits, runner: "r1", at: 10)
         #expect(first.map { "\($0.summary.workflow)\($0.summary.taskID)" } == ["a1", "b1", "b2"])
         #expect(first.allSatisfy { $0.summary.status == .running && $0.summary.startTime == 10 })
-        #expect(try await store.claimTasks(limits, runner: "r2", at: 11).isEmpty, "3 are running: the total is reached")
+        #expect(try await store.claimTasks(limits, runner: "r1", at: 11).isEmpty, "r1 runs 3: its total is reached")
+        #expect(try await store.claimTasks(limits, runner: "r2", at: 11).isEmpty, "a's limit of 1 counts r1's a1")
         let a1 = first[0]
         let stages = TaskProgress.ending(a1.currentStages, as: .passed, reason: "", at: 12).map { stage in
             var stage = stage
@@ -31,6 +32,22 @@ struct RunStoreTests {
         let a1Now = try #require(try await store.task(workflow: "a", taskID: 1))
         #expect(a1Now.summary.status == .passed && a1Now.summary.endTime == 12)
         #expect(a1Now.attempts.last?.status == .passed)
+        try await close()
+    }
+
+    @Test("each executor fills its own slots, whatever other executors run; a workflow's limit counts every executor's tasks",
+          arguments: StoreKind.allCases)
+    func eachExecutorHasItsOwnSlots(kind: StoreKind) async throws {
+        let (store, close) = try await kind.open()
+        for workflow in ["a", "a", "a", "b", "b", "b", "b", "b"] {
+            _ = try await store.createTask(Tasks.new(workflow: workflow))
+        }
+        let limits = RunLimits(total: 2, perWorkflow: ["a": 2])
+        let names = { (claimed: [TaskRecord]) in claimed.map { "\($0.summary.workflow)\($0.summary.taskID)" } }
+        #expect(names(try await store.claimTasks(limits, runner: "w1", at: 10)) == ["a1", "a2"])
+        #expect(names(try await store.claimTasks(limits, runner: "w2", at: 10)) == ["b1", "b2"], "a is at its limit on w1")
+        #expect(names(try await store.claimTasks(limits, runner: "w3", at: 10)) == ["b3", "b4"])
+        #expect(try await store.claimTasks(limits, runner: "w1", at: 11).isEmpty)
         try await close()
     }
 
@@ -125,7 +142,7 @@ struct RunnerStoreTests {
         let dead = try await store.claimTasks(RunLimits(total: 2), runner: "dead", at: 10)
         #expect(dead.count == 2)
         #expect(try await store.heartbeat(runner: "dead", at: 10) == true, "the claim registered the runner")
-        let live = try await store.claimTasks(RunLimits(total: 3), runner: "live", at: 11)
+        let live = try await store.claimTasks(RunLimits(total: 1), runner: "live", at: 11)
         #expect(live.map(\.summary.workflow) == ["again"])
         #expect(try await store.heartbeat(runner: "live", at: 40) == true)
 

@@ -12,20 +12,24 @@ public enum ClaimAdmission {
         }
     }
 
-    /// How many of the oldest created tasks to read: none when nothing may start; otherwise a
-    /// bounded look-ahead, so a workflow at its limit cannot hide the tasks of others behind it.
-    public static func lookAhead(running: [String: Int], limits: RunLimits) -> Int {
-        let free = limits.total - running.values.reduce(0, +)
+    /// How many of the oldest created tasks to read: none when this executor has no free slot
+    /// (`mine` of its `limits.total` run now); otherwise a bounded look-ahead, so a workflow at
+    /// its limit cannot hide the tasks of others behind it.
+    public static func lookAhead(mine: Int, limits: RunLimits) -> Int {
+        let free = limits.total - mine
         return free > 0 ? max(free * 8, 64) : 0
     }
 
-    /// The candidates to start, oldest first, each admitted given the ones admitted before it.
-    public static func admit(_ candidates: [Candidate], running: [String: Int], limits: RunLimits) -> [Candidate] {
+    /// The candidates to start, oldest first, each admitted given the ones admitted before it:
+    /// `running` by workflow counts every executor's tasks, `mine` this executor's.
+    public static func admit(_ candidates: [Candidate], running: [String: Int], mine: Int, limits: RunLimits) -> [Candidate] {
         var running = running
+        var mine = mine
         var admitted: [Candidate] = []
-        for candidate in candidates where limits.admits(candidate.workflow, running: running) {
+        for candidate in candidates where limits.admits(candidate.workflow, running: running, mine: mine) {
             admitted.append(candidate)
             running[candidate.workflow, default: 0] += 1
+            mine += 1
         }
         return admitted
     }

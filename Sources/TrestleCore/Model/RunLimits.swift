@@ -29,9 +29,11 @@ public struct RunLimits: Sendable, Hashable {
         perWorkflow[workflow] ?? (configured.contains(workflow) ? nil : perFlow)
     }
 
-    /// Claim admission: whether one more task of `workflow` may start, given what runs now.
-    public func admits(_ workflow: String, running: [String: Int]) -> Bool {
-        guard running.values.reduce(0, +) < total else { return false }
+    /// Claim admission: whether one more task of `workflow` may start on this executor, given
+    /// what runs now: `running` by workflow on every executor sharing the store (a workflow's
+    /// limit is the whole cluster's), `mine` on this one (its `total` is its own slots).
+    public func admits(_ workflow: String, running: [String: Int], mine: Int) -> Bool {
+        guard mine < total else { return false }
         guard let limit = limit(for: workflow) else { return true }
         return running[workflow, default: 0] < limit
     }
