@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""make bench's cluster figures: tasks completed per second with no-op jobs through 1, 2 and 3
-workers (each executor.concurrency 4) behind one API node on one PostgreSQL, and the latency from a
-create sent to the API node to its job starting on a worker (p50, p99), on an idle cluster.
+"""make bench's cluster figures: tasks completed per second through 1, 2 and 3 workers (each
+executor.concurrency 4) behind one API node on one PostgreSQL, with no-op jobs (what the cluster
+itself costs a task) and with jobs that wait half a second (what more workers add: slots), and the
+latency from a create sent to the API node to its job starting on a worker (p50, p99), on an idle
+cluster.
 
 Each worker count gets a fresh database on the server scripts/with-postgres.sh started. The
 machine is noisy: compare the worker counts within one run.
@@ -21,6 +23,7 @@ if len(sys.argv) < 2:
 from cluster_lib import DATABASE_URL, Node, call, psql, wait_until  # noqa: E402
 
 TASKS = int(os.environ.get("BENCH_CLUSTER_TASKS", "400"))
+WAITING_TASKS = int(os.environ.get("BENCH_CLUSTER_WAITING_TASKS", "120"))
 LATENCY_SAMPLES = int(os.environ.get("BENCH_CLUSTER_SAMPLES", "60"))
 CLIENTS = 8
 
@@ -47,6 +50,11 @@ workflows:
     env: dev
     targets:
       - {{ name: svc, deploy: 'date +%s.%N > "{marks}/$TRESTLE_TASK_ID"' }}
+  - name: waits
+    project: bench
+    env: dev
+    targets:
+      - {{ name: svc, deploy: 'sleep 0.5' }}
 """
     os.makedirs(marks, exist_ok=True)
     path = os.path.join(root, f"{name}.yaml")
@@ -56,16 +64,18 @@ workflows:
 
 
 BODY = {"workflow_name": "noop", "env_name": "dev", "release_images": [{"image": "registry.test/svc:1", "service_name": "svc"}]}
+WAITING = dict(BODY, workflow_name="waits")
 
 
-def throughput(api, url):
+def throughput(api, url, body, tasks):
     """Tasks ended per second, from the first create to the last end."""
+    psql("DELETE FROM tasks", url)
     begun = time.time()
-    per_client = TASKS // CLIENTS
+    per_client = tasks // CLIENTS
 
     def client():
         for _ in range(per_client):
-            status, answer = call(api, "POST", "/api/directory/workflowTask/create", BODY)
+            status, answer = call(api, "POST", "/api/directory/workflowTask/create", body)
             if status != 200:
                 raise SystemExit(f"bench-cluster: a create answered {status} {answer}")
 
@@ -112,19 +122,21 @@ def main():
         try:
             for node in nodes:
                 node.start()
-            rate = throughput(nodes[0], url)
+            rate = throughput(nodes[0], url, BODY, TASKS)
+            waiting = throughput(nodes[0], url, WAITING, WAITING_TASKS)
             p50, p99 = latency(nodes[0], root) if count == 3 else (None, None)
-            results[count] = (rate, p50, p99)
-            print(f"bench-cluster: {count} worker(s): {rate:.0f} no-op tasks/s", flush=True)
+            results[count] = (rate, waiting, p50, p99)
+            print(f"bench-cluster: {count} worker(s): {rate:.0f} no-op tasks/s, {waiting:.1f} half-second tasks/s", flush=True)
         finally:
             for node in nodes:
                 node.stop()
             shutil.rmtree(root, ignore_errors=True)
-    one = results[1][0]
-    print("== cluster: no-op tasks through one API node and 1, 2, 3 workers (executor.concurrency 4 each), one PostgreSQL")
-    for count, (rate, _, _) in results.items():
-        print(f"   {count} worker(s): {rate:6.0f} tasks/s  ({rate / one:.2f}x one worker)")
-    _, p50, p99 = results[3]
+    one, one_waiting = results[1][0], results[1][1]
+    print("== cluster: tasks through one API node and 1, 2, 3 workers (executor.concurrency 4 each), one PostgreSQL")
+    for count, (rate, waiting, _, _) in results.items():
+        print(f"   {count} worker(s): no-op jobs {rate:6.0f} tasks/s ({rate / one:.2f}x one worker); "
+              f"half-second jobs {waiting:5.1f} tasks/s ({waiting / one_waiting:.2f}x)")
+    _, _, p50, p99 = results[3]
     print(f"   create to first job, across processes (3 workers, idle): p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms "
           f"over {LATENCY_SAMPLES} creates")
 

@@ -270,6 +270,19 @@ extension PostgresTaskStore: RunStore {
         }
     }
 
+    public func runningAttempts(runner: String) async throws -> Set<RunningAttempt> {
+        let logger = logger
+        return try await read("read the tasks running for runner \(runner)") { connection in
+            var attempts = Set<RunningAttempt>()
+            for try await (workflow, taskID, attempt) in try await connection.query("""
+                SELECT workflow, task_id, attempt FROM tasks WHERE status = 'running' AND runner = \(runner)
+                """, logger: logger).decode((String, Int64, Int).self) {
+                attempts.insert(RunningAttempt(workflow: workflow, taskID: taskID, attempt: attempt))
+            }
+            return attempts
+        }
+    }
+
     public func failLostRunners(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64) async throws -> [LostTask] {
         let logger = logger
         return try await transaction("fail the tasks of lost runners", changesTasks: { !$0.isEmpty }) { connection in

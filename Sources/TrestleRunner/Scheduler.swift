@@ -148,7 +148,9 @@ public final class Scheduler: Service, Sendable {
         await withGracefulShutdownHandler {
             ring.yield()
             for await _ in doorbell {
-                await claim()
+                // Full: every claim would take the cluster's claim lock for nothing; a run that
+                // ends rings again.
+                if runs.withLock({ $0.count }) < limits.total { await claim() }
             }
         } onGracefulShutdown: {
             ring.finish()
@@ -244,15 +246,17 @@ public final class Scheduler: Service, Sendable {
     /// auto_cancel, or through another process) stop their jobs, as an API cancel here would.
     private func stopTakenRuns() async {
         let entries = runs.withLock { Array($0) }
+        guard !entries.isEmpty else { return }
+        let running: Set<RunningAttempt>
+        do {
+            running = try await context.store.runningAttempts(runner: runner)
+        } catch {
+            return
+        }
         for (key, entry) in entries {
-            let task: TaskRecord?
-            do {
-                task = try await context.store.task(workflow: key.task.workflow, taskID: key.task.taskID)
-            } catch {
-                continue
-            }
-            // A task that is gone, ended, or on another attempt is no longer this run's.
-            if task?.summary.status != .running || task?.attempt != key.attempt {
+            // A task that is gone, ended, on another attempt or another runner is no longer this run's.
+            // (A run is listed once its claim committed, so the read sees its task running.)
+            if !running.contains(RunningAttempt(workflow: key.task.workflow, taskID: key.task.taskID, attempt: key.attempt)) {
                 entry.run.markStopped(.cancelled)
                 entry.handle.cancel()
             }

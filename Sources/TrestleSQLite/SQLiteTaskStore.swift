@@ -139,6 +139,14 @@ public final class SQLiteTaskStore: TaskStore {
         try await write("remove runner \(runner)") { db in try db.execute(sql: "DELETE FROM runners WHERE name = ?", arguments: [runner]) }
     }
 
+    public func runningAttempts(runner: String) async throws -> Set<RunningAttempt> {
+        try await read("read the tasks running for runner \(runner)") { db in
+            Set(try Row.fetchAll(db.cachedStatement(sql: "SELECT workflow, task_id, attempt FROM tasks WHERE status = 'running' AND runner = ?"),
+                                 arguments: [runner])
+                .map { RunningAttempt(workflow: $0["workflow"], taskID: $0["task_id"], attempt: $0["attempt"]) })
+        }
+    }
+
     public func failLostRunners(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64) async throws -> [LostTask] {
         try await write("fail the tasks of lost runners") { db in
             try SQLiteRunRows.failLost(heartbeatBefore: before, requeue: requeue, at: time, db: db)

@@ -68,12 +68,29 @@ public protocol RunStore: Sendable {
     /// Removes a runner that stopped cleanly (its tasks already ended).
     func removeRunner(_ runner: String) async throws
 
+    /// The attempts the store has running for `runner` now: one read for all of an executor's
+    /// runs, so it can stop those cancelled or restarted by another process.
+    func runningAttempts(runner: String) async throws -> Set<RunningAttempt>
+
     /// Presumes lost every runner whose last heartbeat is older than `before`, and any task running
     /// for a runner not registered: removes them and fails those tasks with "runner lost: NAME"
     /// (`RunnerLease.lostReason`); those of the `requeue` workflows then start a new attempt.
     /// Answers each task as it now is, with the runner it was lost by.
     func failLostRunners(heartbeatBefore before: Int64, requeue: Set<String>, at time: Int64) async throws -> [LostTask]
 
+}
+
+/// An attempt of a task, running.
+public struct RunningAttempt: Sendable, Hashable {
+    public var workflow: String
+    public var taskID: Int64
+    public var attempt: Int
+
+    public init(workflow: String, taskID: Int64, attempt: Int) {
+        self.workflow = workflow
+        self.taskID = taskID
+        self.attempt = attempt
+    }
 }
 
 /// A task whose runner was presumed lost, as it is now (failed, or created again when requeued).

@@ -51,6 +51,26 @@ struct RunStoreTests {
         try await close()
     }
 
+    @Test("an executor's running attempts are its claimed tasks still running: not another runner's, not a cancelled one, not a restarted one's old attempt",
+          arguments: StoreKind.allCases)
+    func runningAttemptsAreTheRunnersOwn(kind: StoreKind) async throws {
+        let (store, close) = try await kind.open()
+        for _ in 0..<4 { _ = try await store.createTask(Tasks.new(workflow: "wf")) }
+        _ = try await store.claimTasks(RunLimits(total: 3), runner: "w1", at: 10)
+        _ = try await store.claimTasks(RunLimits(total: 3), runner: "w2", at: 10)
+        let attempt = { (id: Int64, number: Int) in RunningAttempt(workflow: "wf", taskID: id, attempt: number) }
+        #expect(try await store.runningAttempts(runner: "w1") == [attempt(1, 1), attempt(2, 1), attempt(3, 1)])
+        #expect(try await store.runningAttempts(runner: "w2") == [attempt(4, 1)])
+        _ = try await store.cancelTask(workflow: "wf", taskID: 1, by: TaskTrigger(kind: .api, by: "test"), at: 11)
+        _ = try await store.cancelTask(workflow: "wf", taskID: 2, by: TaskTrigger(kind: .api, by: "test"), at: 11)
+        _ = try await store.restartTask(workflow: "wf", taskID: 2, by: TaskTrigger(kind: .restart, by: "test"), at: 11)
+        #expect(try await store.runningAttempts(runner: "w1") == [attempt(3, 1)])
+        _ = try await store.claimTasks(RunLimits(total: 3), runner: "w2", at: 12)
+        #expect(try await store.runningAttempts(runner: "w2") == [attempt(2, 2), attempt(4, 1)])
+        #expect(try await store.runningAttempts(runner: "nobody").isEmpty)
+        try await close()
+    }
+
     @Test("progress with changes writes only the rows named: a job's start is one job row and its stage, not the task's every job",
           arguments: StoreKind.allCases)
     func progressWritesOnlyTheChangedRows(kind: StoreKind) async throws {
