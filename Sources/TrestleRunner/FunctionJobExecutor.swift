@@ -106,7 +106,7 @@ final class FunctionJobExecutor: JobExecutor {
         let timeout = min(Duration.seconds(seconds), deadline - ContinuousClock.now)
         let url = spec.resourceName ?? ""
         guard spec.pattern == .async else {
-            switch await FunctionCall(url: url, input: input, timeout: timeout, policy: policy).send() {
+            switch await FunctionCall(url: url, input: input, task: caller(spec), timeout: timeout, policy: policy).send() {
             case .success(let output): return .success(output)
             case .failure(let error): return .failure(error.description)
             }
@@ -128,7 +128,7 @@ final class FunctionJobExecutor: JobExecutor {
     private func wait(for stream: AsyncStream<FlowTaskResult>, token: String, spec: FlowTaskSpec, url: String, input: JSONValue,
                       timeout: Duration, seconds: Int) async -> FlowTaskResult {
         if case .failure(let error) = await FunctionCall(url: url, input: input, callbackURL: callbackURL(spec.name, token: token),
-                                                         timeout: timeout, policy: policy).send() {
+                                                         task: caller(spec), timeout: timeout, policy: policy).send() {
             return .failure(error.description)
         }
         return await withTaskGroup(of: FlowTaskResult?.self) { group in
@@ -147,11 +147,17 @@ final class FunctionJobExecutor: JobExecutor {
         }
     }
 
-    /// Where a worker reports an async task's result: open (no API token), guarded by the task's token.
+    private func caller(_ spec: FlowTaskSpec) -> FunctionCall.TaskCaller {
+        FunctionCall.TaskCaller(name: spec.name, flowServer: context.callbackBase())
+    }
+
+    /// Where a worker reports an async task's result: open (no API token), guarded by the task's
+    /// token; the execution, task and time (ms) as Rill Flow's own callback URLs carry them.
     private func callbackURL(_ task: String, token: String) -> String {
         var components = URLComponents(string: context.callbackBase() + "/flow/callback.json")
         components?.queryItems = [URLQueryItem(name: "execution_id", value: executionID),
-                                  URLQueryItem(name: "task_name", value: task), URLQueryItem(name: "token", value: token)]
+                                  URLQueryItem(name: "task_name", value: task), URLQueryItem(name: "token", value: token),
+                                  URLQueryItem(name: "ts", value: String(Int64(Date().timeIntervalSince1970 * 1_000)))]
         return components?.url?.absoluteString ?? ""
     }
 

@@ -253,7 +253,7 @@ public final class Scheduler: Service, Sendable {
         } catch {
             return
         }
-        for (key, entry) in entries {
+        for (key, entry) in entries where !entry.run.hasRecordedEnd {
             // A task that is gone, ended, on another attempt or another runner is no longer this run's.
             // (A run is listed once its claim committed, so the read sees its task running.)
             if !running.contains(RunningAttempt(workflow: key.task.workflow, taskID: key.task.taskID, attempt: key.attempt)) {

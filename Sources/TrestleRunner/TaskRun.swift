@@ -40,6 +40,9 @@ final class TaskRun: Sendable {
     let task: TaskRecord
     private let context: Context
     private let stopReason = Mutex<StopReason?>(nil)
+    /// Set once this run records its task's end: what follows (a flow's final callback) is its
+    /// own, not to be stopped because the store no longer has the task running.
+    private let endRecorded = Mutex(false)
     /// The stages as the store last took them: each write sends only what differs from them.
     private let recorded: Mutex<[StageRecord]>
 
@@ -50,6 +53,9 @@ final class TaskRun: Sendable {
     }
 
     var key: TaskKey { TaskKey(workflow: task.summary.workflow, taskID: task.summary.taskID) }
+
+    /// Whether this run is recording or has recorded its task's end (and only finishes up now).
+    var hasRecordedEnd: Bool { endRecorded.withLock { $0 } }
 
     /// Marks why the run's Swift task is about to be cancelled.
     func markStopped(_ reason: StopReason) {
@@ -169,6 +175,8 @@ final class TaskRun: Sendable {
     private func record(_ stages: [StageRecord], ending: TaskStatus?) async -> Bool {
         let (store, task, now, logger) = (context.store, self.task, context.now, context.logger)
         let changes = TaskProgress.changes(from: recorded.withLock { $0 }, to: stages)
+        // Before the write: its commit's notification may reach this process's scheduler first.
+        if ending != nil { endRecorded.withLock { $0 = true } }
         return await Task {
             var failures = 0
             while true {

@@ -302,7 +302,8 @@ struct FlowAPITests {
             let done = try await Self.poll(client, executionID)
             #expect(done["dag_status"] as? String == "SUCCEED", "\(done)")
             let echoed = (done["context"] as? [String: Any])?["echoed"] as? NSDictionary
-            #expect(echoed == ["query": "page=3", "trace": "t-1", "body": ["payload": ["a": [1]]]] as NSDictionary)
+            // name=<task> as Rill Flow's dispatcher adds it, after the task's own parameters.
+            #expect(echoed == ["query": "page=3&name=echo", "trace": "t-1", "body": ["payload": ["a": [1]]]] as NSDictionary)
         }
     }
 }

@@ -96,9 +96,15 @@ struct FlowRoutes: Sendable {
     private func report(_ request: Request, token: String?) async throws -> Response {
         let body = try await RequestBodyReader.collect(request, server: config.server)
         guard let fields = JSONText.parse(body)?.objectValue else {
-            throw APIError.flow(.invalid("the body must be a JSON object with result_type (SUCCESS or FAIL), passthrough and response"))
+            throw APIError.flow(.invalid("the body must be a JSON object: the executor's result (with result_type SUCCESS, FAIL or "
+                + "FAILED; SUCCESS if absent), or {\"result_type\", \"passthrough\", \"response\"}"))
         }
-        let passthrough = fields["passthrough"]?.objectValue ?? [:]
+        let report: FlowTaskReport
+        switch FlowTaskReport.parse(fields) {
+        case .success(let parsed): report = parsed
+        case .failure(let refusal): throw APIError.flow(.invalid(refusal.message))
+        }
+        let passthrough = report.passthrough
         func named(_ query: [String], _ key: String) -> String? {
             query.lazy.compactMap { Self.parameter($0, request) }.first
                 ?? { if case .string(let text)? = passthrough[key], !text.isEmpty { return text } else { return nil } }()
@@ -109,13 +115,7 @@ struct FlowRoutes: Sendable {
         guard let taskName = named(["taskName", "task_name"], "task_name") else {
             throw APIError.flow(.invalid("taskName is required (query, or passthrough.task_name)"))
         }
-        let response = fields["response"] ?? .emptyObject
-        let result: FlowTaskResult
-        switch fields["result_type"] {
-        case .string("SUCCESS")?: result = .success(response)
-        case .string("FAIL")?: result = .failure("the worker reported FAIL: \(JSONText.compact(response).prefix(300))")
-        default: throw APIError.flow(.invalid("result_type must be SUCCESS or FAIL"))
-        }
+        let result = report.result
         if token != nil {
             // The callback URL's token is the only credential: say nothing about what exists.
             guard try await deliver(executionID, taskName, token: token, result) == .delivered else {
