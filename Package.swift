@@ -14,6 +14,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -92,8 +93,19 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Mustache", package: "swift-mustache"),
             ],
-            resources: [.embedInCode("OpenAPI/openapi.yaml")],
+            resources: [
+                .embedInCode("OpenAPI/openapi.yaml"),
+                .embedInCode("Dashboard/Templates/layout.mustache"),
+                .embedInCode("Dashboard/Templates/sign-in.mustache"),
+                .embedInCode("Dashboard/Templates/tasks.mustache"),
+                .embedInCode("Dashboard/Templates/task.mustache"),
+                .embedInCode("Dashboard/Templates/log.mustache"),
+                .embedInCode("Dashboard/Templates/message.mustache"),
+                .embedInCode("Dashboard/Assets/dashboard.css"),
+                .embedInCode("Dashboard/Assets/dashboard.js"),
+            ],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(name: "CMalloc"),

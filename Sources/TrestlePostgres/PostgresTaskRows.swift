@@ -111,6 +111,29 @@ enum PostgresTaskRows {
         return nil
     }
 
+    /// Keyset pages on the row key, as `SQLiteTaskRows.list`; a filter left out matches every row.
+    static func list(_ query: TaskListQuery, on connection: PostgresConnection, logger: Logger) async throws -> [TaskListEntry] {
+        var entries: [TaskListEntry] = []
+        let before = query.before ?? Int64.max
+        let limit = max(0, min(query.limit, 500))
+        for try await row in try await connection.query("""
+            SELECT id, task_id, workflow, project, status, create_time, start_time, end_time,
+                   attempt, trigger_kind, triggered_by, arguments, origin
+            FROM tasks WHERE id < \(before)
+              AND (\(query.workflow)::TEXT IS NULL OR workflow = \(query.workflow))
+              AND (\(query.status?.rawValue)::TEXT IS NULL OR status = \(query.status?.rawValue))
+            ORDER BY id DESC LIMIT \(limit)
+            """, logger: logger).decode((Int64, Int64, String, String, String, Int64, Int64, Int64, Int, String, String, String, String?).self) {
+            let summary = TaskSummary(taskID: row.1, workflow: row.2, project: row.3, status: try status(row.4),
+                                      createTime: row.5, startTime: row.6, endTime: row.7)
+            let arguments = try JSONDecoder().decode(TaskArguments.self, from: Data(row.11.utf8))
+            let origin = try row.12.map { try JSONDecoder().decode(TaskOrigin.self, from: Data($0.utf8)) }
+            entries.append(TaskListEntry(key: row.0, summary: summary, trigger: try trigger(row.9, row.10), attempt: row.8,
+                                         arguments: arguments, origin: origin ?? .api(arguments)))
+        }
+        return entries
+    }
+
     static func load(pk: Int64, on connection: PostgresConnection, logger: Logger) async throws -> TaskRecord {
         var found: (TaskSummary, String, TaskTrigger, String, Int, String?)?
         for try await row in try await connection.query("""

@@ -528,3 +528,12 @@ extension PostgresTaskStore: FlowResultStore {
         }
     }
 }
+
+extension PostgresTaskStore {
+    public func taskList(_ query: TaskListQuery) async throws -> [TaskListEntry] {
+        let logger = logger
+        return try await read("read the task list") { connection in
+            try await PostgresTaskRows.list(query, on: connection, logger: logger)
+        }
+    }
+}

@@ -43,6 +43,32 @@ enum SQLiteTaskRows {
                            arguments: [workflow, taskID])
     }
 
+    /// Keyset pages on the row key: each filter is an equality, so an index on it and the key
+    /// (the primary key alone, `tasks_by_status`, or the workflow's) walks the page.
+    static func list(_ query: TaskListQuery, db: Database) throws -> [TaskListEntry] {
+        var conditions = ["id < ?"]
+        var arguments: [any DatabaseValueConvertible] = [query.before ?? Int64.max]
+        if let workflow = query.workflow {
+            conditions.append("workflow = ?")
+            arguments.append(workflow)
+        }
+        if let status = query.status {
+            conditions.append("status = ?")
+            arguments.append(status.rawValue)
+        }
+        arguments.append(max(0, min(query.limit, 500)))
+        return try Row.fetchAll(db.cachedStatement(sql: """
+            SELECT id, task_id, workflow, project, status, create_time, start_time, end_time,
+                   attempt, trigger_kind, triggered_by, arguments, origin
+            FROM tasks WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT ?
+            """), arguments: StatementArguments(arguments)).map { row in
+            let arguments = try JSONDecoder().decode(TaskArguments.self, from: Data((row["arguments"] as String).utf8))
+            let origin = try (row["origin"] as String?).map { try JSONDecoder().decode(TaskOrigin.self, from: Data($0.utf8)) }
+            return TaskListEntry(key: row["id"], summary: try summary(row), trigger: try trigger(row), attempt: row["attempt"],
+                                 arguments: arguments, origin: origin ?? .api(arguments))
+        }
+    }
+
     static func load(pk: Int64, db: Database) throws -> TaskRecord {
         guard let row = try Row.fetchOne(db, sql: """
             SELECT task_id, workflow, project, status, create_time, start_time, end_time,

@@ -232,6 +232,10 @@ public final class SQLiteTaskStore: TaskStore {
         }
     }
 
+    public func taskList(_ query: TaskListQuery) async throws -> [TaskListEntry] {
+        try await read("read the task list") { db in try SQLiteTaskRows.list(query, db: db) }
+    }
+
     public func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord {
         try await write("cancel task \(taskID) of \(workflow)") { db in
             try SQLiteTaskRows.cancel(workflow: workflow, taskID: taskID, by: trigger, at: time, db: db)

@@ -49,7 +49,9 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
                                      tasksCreated: { scheduler.wake() })
     let inbox = DeliveryInbox(store: store, committed: { processor.notify() })
     let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links,
-                             scheduler: scheduler, flowResults: flowResults, projects: projects, now: options.now)
+                             scheduler: scheduler, flowResults: flowResults, projects: projects,
+                             sessions: DashboardSessions(secret: config.server.sessionSecret, externalURL: config.server.externalURL),
+                             templates: try DashboardTemplates(), now: options.now)
     var services: [any Service] = [
         StoreService(store: store, inbox: inbox, logger: logger),
         processor,
@@ -103,6 +105,7 @@ public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logg
 
 func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, inbox: DeliveryInbox, links: LinkBase,
                  scheduler: Scheduler, flowResults: FlowResults, projects: GitLabProjects,
+                 sessions: DashboardSessions, templates: DashboardTemplates,
                  now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
     router.add(middleware: ErrorMiddleware(server: config.server))
@@ -111,16 +114,25 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
                                           openPaths: [HealthRoute.path, OpenAPIRoute.path, WebhookRoutes.gitlabPath,
                                                       FlowRoutes.callbackPath, FlowSampleRoutes.startPath,
                                                       FlowSampleRoutes.endPath],
-                                          openPrefixes: [WebhookRoutes.gitlabPath + "/"]))
+                                          openPrefixes: [WebhookRoutes.gitlabPath + "/"],
+                                          dashboard: { request in
+                                              DashboardRoutes.isDashboardPath(request.uri.path)
+                                                  || (WorkflowTaskRoutes.isTaskPage(request.uri.path) && DashboardAuth.wantsHTML(request))
+                                          }))
     HealthRoute.register(on: router)
     OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
-    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, commands: commands)
+    let logSource = StoreOpening.jobLogSource(store, dataDir: config.dataDir)
+    let dashboard = DashboardRoutes(config: config, store: store, links: links, commands: commands, logs: logSource,
+                                    auth: DashboardAuth(config: config, sessions: sessions, now: now), templates: templates, now: now)
+    dashboard.register(on: router)
+    WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, commands: commands,
+                       browserPage: { request, workflow, taskID in try await dashboard.taskPage(request, workflow: workflow, taskID: taskID) })
         .register(on: router)
     AslanRoutes(config: config, commands: commands).register(on: router)
     CodeArtsStatusRoutes(store: store, config: config, links: links, now: now).register(on: router)
     AOMExecutionRoutes(store: store, config: config, links: links).register(on: router)
-    JobLogRoutes(store: store, source: StoreOpening.jobLogSource(store, dataDir: config.dataDir)).register(on: router)
+    JobLogRoutes(store: store, source: logSource).register(on: router)
     WebhookRoutes(config: config, inbox: inbox, store: store, projects: projects, now: now).register(on: router)
     FlowRoutes(store: store, config: config, scheduler: scheduler, results: flowResults, now: now).register(on: router)
     FlowSampleRoutes(server: config.server).register(on: router)

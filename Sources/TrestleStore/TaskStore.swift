@@ -34,6 +34,9 @@ public protocol TaskRecordStore: Sendable {
     /// the execution history views of seeds 003 and 004.
     func tasks(workflow: String, limit: Int) async throws -> [TaskRecord]
 
+    /// A page of the dashboard's task list (`TaskListQuery`), newest first.
+    func taskList(_ query: TaskListQuery) async throws -> [TaskListEntry]
+
     /// Cancels a created or running task: every job not yet ended is cancelled.
     func cancelTask(workflow: String, taskID: Int64, by trigger: TaskTrigger, at time: Int64) async throws -> TaskRecord
 

@@ -57,6 +57,24 @@ struct ConfigLoaderTests {
                 "a release builds nothing, so the stages after build do not run")
     }
 
+    @Test("the dashboard's settings: a session secret from the environment, at least 16 bytes; public reads off unless ui says so")
+    func dashboardSettings() throws {
+        let base = "auth: { tokens: [{ name: a, token: \"${API_TOKEN}\", scopes: [read] }] }\n"
+        let plain = try ConfigLoader.parse(yaml: "server: { listen: \"127.0.0.1:0\" }\n" + base, file: "t.yaml", environment: Self.environment)
+        #expect(plain.server.sessionSecret == nil && plain.ui.publicRead == false)
+        let set = try ConfigLoader.parse(yaml: "server: { listen: \"127.0.0.1:0\", session_secret: \"${SESSION}\" }\nui: { public_read: true }\n" + base,
+                                         file: "t.yaml", environment: Self.environment.merging(["SESSION": "0123456789abcdef01"]) { $1 })
+        #expect(set.server.sessionSecret?.value == "0123456789abcdef01" && set.ui.publicRead)
+        #expect(throws: ConfigError.self) {
+            try ConfigLoader.parse(yaml: "server: { listen: \"127.0.0.1:0\", session_secret: \"written-in-the-file\" }\n" + base,
+                                   file: "t.yaml", environment: Self.environment)
+        }
+        #expect {
+            try ConfigLoader.parse(yaml: "server: { listen: \"127.0.0.1:0\", session_secret: \"${SESSION}\" }\n" + base,
+                                   file: "t.yaml", environment: Self.environment.merging(["SESSION": "short"]) { $1 })
+        } throws: { error in "\(error)".contains("shorter than 16 bytes") }
+    }
+
     @Test("stages with taken names, unknown or circular needs and missing commands are refused, each named")
     func badStages() throws {
         let error = try #require(throws: ConfigError.self) {

@@ -35,11 +35,16 @@ import Yams
         let scheduler = try Scheduler(config: config, store: store, mirrors: mirrors, logger: Logger(label: "test"), now: { 0 })
         let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: DeliveryInbox(store: store),
                                  links: LinkBase(server: config.server), scheduler: scheduler, flowResults: FlowResults(),
-                                 projects: GitLabProjects(config: config), now: { 0 })
+                                 projects: GitLabProjects(config: config),
+                                 sessions: DashboardSessions(secret: nil, externalURL: config.server.externalURL),
+                                 templates: try DashboardTemplates(), now: { 0 })
         try await store.close()
-        return Set(router.routes.map { route in
+        // The dashboard's pages (`/`, `/ui/…`) are HTML for browsers, not API operations.
+        return Set(router.routes.compactMap { route in
             let path = "\(route.path)".split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }
-            return "\(route.method) /" + path.joined(separator: "/")
+            let joined = "/" + path.joined(separator: "/")
+            guard !DashboardRoutes.isDashboardPath(joined) else { return nil }
+            return "\(route.method) " + joined
         })
     }
 

@@ -32,7 +32,7 @@ public enum ConfigLoader {
     }
 
     private static func readConfig(_ cursor: YAMLCursor) -> TrestleConfig? {
-        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "executor", "gitlab", "repos", "workflows", "flows"]) else {
+        guard let top = cursor.mapping(allowed: ["server", "storage", "data_dir", "auth", "mirrors", "executor", "gitlab", "repos", "workflows", "flows", "ui"]) else {
             return nil
         }
         let dataDir = top.optionalString("data_dir") ?? ".trestle"
@@ -49,7 +49,13 @@ public enum ConfigLoader {
                                    mirrors: mirrors, executor: executor, repos: repos, workflows: workflows)
         config.gitlab = gitlab
         config.flows = readFlows(top.value("flows"))
+        config.ui = readUI(top.value("ui"))
         return config
+    }
+
+    private static func readUI(_ cursor: YAMLCursor?) -> UIConfig {
+        guard let cursor, let map = cursor.mapping(allowed: ["public_read"]) else { return UIConfig() }
+        return UIConfig(publicRead: map.value("public_read")?.bool() ?? false)
     }
 
     private static func readFlows(_ cursor: YAMLCursor?) -> FlowsConfig {
@@ -188,7 +194,8 @@ public enum ConfigLoader {
     }
 
     private static func readServer(_ cursor: YAMLCursor?) -> ServerConfig? {
-        guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes", "max_webhook_bytes", "body_timeout", "idle_timeout"]) else { return nil }
+        guard let cursor, let map = cursor.mapping(allowed: ["listen", "external_url", "max_body_bytes", "max_webhook_bytes", "body_timeout",
+                                                             "idle_timeout", "session_secret"]) else { return nil }
         var listen = ListenAddress(host: "127.0.0.1", port: 8080)
         if let value = map.value("listen"), let text = value.string() {
             if let parsed = ListenAddress(parsing: text) {
@@ -206,6 +213,10 @@ public enum ConfigLoader {
         var server = ServerConfig(listen: listen, externalURL: externalURL, maxBodyBytes: maxBody, maxWebhookBytes: maxWebhook)
         server.bodyTimeout = map.value("body_timeout")?.int(in: 1...3_600) ?? server.bodyTimeout
         server.idleTimeout = map.value("idle_timeout")?.int(in: 1...86_400) ?? server.idleTimeout
+        server.sessionSecret = environmentSecret(map.value("session_secret"), example: "session_secret: \"${TRESTLE_SESSION_SECRET}\"")
+        if let secret = server.sessionSecret, secret.value.utf8.count < 16, let value = map.value("session_secret") {
+            value.problem("the session secret is shorter than 16 bytes; use e.g. `openssl rand -hex 32`")
+        }
         return server
     }
 

@@ -12,6 +12,8 @@ public struct TrestleConfig: Sendable {
     public var repos: [RepoConfig]
     public var workflows: [WorkflowConfig]
     public var flows = FlowsConfig()
+    /// The web dashboard: `ui: { public_read: true }` lets anyone read without signing in.
+    public var ui = UIConfig()
 
     public init(server: ServerConfig, storage: StorageConfig, dataDir: String, auth: AuthConfig,
                 mirrors: MirrorsConfig = MirrorsConfig(), executor: ExecutorConfig = ExecutorConfig(),
@@ -95,6 +97,9 @@ public struct ServerConfig: Sendable {
     public var bodyTimeout = 30
     /// Seconds a connection may sit with nothing read before it is closed.
     public var idleTimeout = 75
+    /// Signs dashboard sessions (`${TRESTLE_SESSION_SECRET}`); without it each start makes one,
+    /// so sessions end with the process. Restarting with a new one signs everyone out.
+    public var sessionSecret: Secret?
 
     public init(listen: ListenAddress, externalURL: String?, maxBodyBytes: Int, maxWebhookBytes: Int = 10 << 20) {
         self.listen = listen
@@ -484,5 +489,14 @@ extension TrestleConfig {
             }
         }
         return config
+    }
+}
+
+/// `ui: { public_read: false }`: whether the dashboard's pages may be read without signing in.
+public struct UIConfig: Sendable, Hashable {
+    public var publicRead = false
+
+    public init(publicRead: Bool = false) {
+        self.publicRead = publicRead
     }
 }

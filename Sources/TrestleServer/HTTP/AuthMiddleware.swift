@@ -11,10 +11,16 @@ struct AuthMiddleware: RouterMiddleware {
     let openPaths: Set<String>
     /// Routes under these prefixes check their own credentials (per-repo webhook URLs).
     var openPrefixes: [String] = []
+    /// Requests the dashboard authenticates by its session cookie: its own pages, and a task's
+    /// `url` asked for by a browser without an API token.
+    var dashboard: @Sendable (Request) -> Bool = { _ in false }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let path = request.uri.path
         if openPaths.contains(path) || openPrefixes.contains(where: { path.hasPrefix($0) }) {
+            return try await next(request, context)
+        }
+        if Self.presentedToken(request) == nil, dashboard(request) {
             return try await next(request, context)
         }
         guard let presented = Self.presentedToken(request), let token = authenticator.authenticate(presented) else {

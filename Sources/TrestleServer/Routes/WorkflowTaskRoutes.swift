@@ -19,6 +19,8 @@ struct WorkflowTaskRoutes: Sendable {
     let config: TrestleConfig
     let links: LinkBase
     let commands: TaskCommands
+    /// The dashboard's page of a task, for a browser at the task's `url`.
+    var browserPage: (@Sendable (Request, String, Int64) async throws -> Response)?
 
     func register(on router: Router<TrestleRequestContext>) {
         let api = router.group("api/directory/workflowTask")
@@ -126,7 +128,16 @@ struct WorkflowTaskRoutes: Sendable {
 
     @Sendable func page(_ request: Request, context: TrestleRequestContext) async throws -> Response {
         let (workflow, taskID) = try taskAddress(context)
+        // A browser (no API token, asking for HTML) gets the dashboard's page of the task.
+        if context.token == nil, let browserPage {
+            return try await browserPage(request, workflow, taskID)
+        }
         return try await taskPage(workflow: workflow, taskID: taskID, project: context.parameters.get("project"))
+    }
+
+    /// A task's `url` (`LinkBase.taskURL`): the JSON detail for API clients, the page for browsers.
+    static func isTaskPage(_ path: String) -> Bool {
+        path.hasPrefix("/v1/projects/detail/")
     }
 
     private func taskPage(workflow: String, taskID: Int64, project: String?) async throws -> Response {
