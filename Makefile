@@ -37,6 +37,8 @@ test: deps
 	scripts/schemathesis.sh
 	# A cluster on loopback (2 API nodes, 3 workers, one PostgreSQL), a worker and an API node SIGKILLed mid-run.
 	scripts/with-postgres.sh python3 scripts/chaos.py
+	# The web dashboard in headless Chromium (Playwright): sign in, live log, cancel, pipeline, a delivery, sign out.
+	scripts/browser-test.sh
 	# Every fuzz target (Fuzz/) replays its corpus and regressions, then fuzzes briefly: any crash fails.
 	FUZZ_SECONDS=$(FUZZ_SMOKE_SECONDS) scripts/fuzz.sh
 

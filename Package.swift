@@ -103,6 +103,8 @@ let package = Package(
                 .embedInCode("Dashboard/Templates/task.mustache"),
                 .embedInCode("Dashboard/Templates/log.mustache"),
                 .embedInCode("Dashboard/Templates/message.mustache"),
+                .embedInCode("Dashboard/Templates/deliveries.mustache"),
+                .embedInCode("Dashboard/Templates/delivery.mustache"),
                 .embedInCode("Dashboard/Assets/dashboard.css"),
                 .embedInCode("Dashboard/Assets/dashboard.js"),
             ],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages Trestle needs, only when something is missing.
 # Usage: scripts/ensure-deps.sh [bench]
-# (schemathesis, from PyPI, is installed by scripts/schemathesis.sh when it runs.)
+# (schemathesis and playwright, from PyPI, are installed by scripts/schemathesis.sh and
+# scripts/browser-test.sh when they run.)
 set -euo pipefail
 
 missing=()
@@ -15,6 +16,8 @@ command -v bwrap >/dev/null 2>&1 || missing+=(bubblewrap)
 command -v prlimit >/dev/null 2>&1 || missing+=(util-linux)
 # make test runs the store's tests against a throwaway PostgreSQL cluster (scripts/with-postgres.sh).
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# make test's browser test drives Debian's chromium (Playwright, from PyPI, cannot download its own here).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 # schemathesis (make test's API check) comes from PyPI through pip.
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 if [ "${1:-}" = "bench" ]; then

@@ -151,6 +151,29 @@ struct DashboardTests {
         }
     }
 
+    @Test("an admin reads the deliveries and a delivery's page: why it was ignored rule by rule, and its payload; others may not")
+    func deliveriesPages() async throws {
+        try await TestServer.run { client in
+            let sent = try await WebhookReceiverTests.send(client, WebhookReceiverTests.sample("push-skip-ci"))
+            let id = try WebhookReceiverTests.deliveryID(sent)
+            _ = try await WebhookReceiverTests.processed(client, id)
+            let reader = try await Self.signIn(client, token: TestServer.readToken)
+            let refused = try await Self.get(client, "/ui/deliveries", cookie: reader)
+            #expect(refused.status == .forbidden && refused.text.contains("admin scope"))
+            #expect(!(try await Self.get(client, "/", cookie: reader).text.contains("/ui/deliveries")), "no Deliveries link for a reader")
+
+            let admin = try await Self.signIn(client, token: TestServer.opsToken)
+            let list = try await Self.get(client, "/ui/deliveries", cookie: admin)
+            #expect(list.status == .ok && list.text.contains(#"data-delivery="\#(id)""#) && list.text.contains("ignored"))
+            let page = try await Self.get(client, "/ui/deliveries/\(id)", cookie: admin)
+            #expect(page.status == .ok)
+            #expect(page.text.contains("[skip ci]"), "why it was ignored: \(page.text)")
+            #expect(page.text.contains("<td>voting-workflow-dev</td>"), "each rule's decision")
+            #expect(page.text.contains("&quot;object_kind&quot; : &quot;push&quot;"), "the payload, pretty-printed and escaped")
+            #expect(try await Self.get(client, "/ui/deliveries/999", cookie: admin).status == .notFound)
+        }
+    }
+
     @Test("sign-in only ever returns to a path of this server")
     func nextStaysOnThisServer() {
         #expect(DashboardRoutes.safeNext("/v1/projects/detail/p/pipelines/multi/w/1") == "/v1/projects/detail/p/pipelines/multi/w/1")

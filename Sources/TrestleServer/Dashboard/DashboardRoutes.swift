@@ -43,6 +43,7 @@ struct DashboardRoutes: Sendable {
         router.get("ui/tasks/:workflow/:id/jobs/:job", use: logPage)
         router.get("ui/tasks/:workflow/:id/jobs/:job/events", use: logEvents)
         router.get("ui/tasks/:workflow/:id/jobs/:job/log.txt", use: logText)
+        registerDeliveries(on: router)
     }
 
     // MARK: Sign-in
@@ -195,6 +196,10 @@ struct DashboardRoutes: Sendable {
             return message(cancel ? "Not cancelled" : "Not restarted", error.reason, viewer: viewer, status: .conflict)
         }
         guard let record = try await store.task(workflow: workflow, taskID: taskID) else { return Response(status: .notFound) }
+        // The page's script posts for JSON and updates itself; a plain form goes back to the task.
+        if request.headers[.accept]?.contains("application/json") == true {
+            return JSONResponse.make(["status": record.summary.status.rawValue])
+        }
         return Response(status: .seeOther, headers: [.location: links.taskURL(record.summary)])
     }
 
@@ -284,9 +289,10 @@ struct DashboardRoutes: Sendable {
         "/ui/tasks/\(TaskLinks.escape(workflow))/\(taskID)"
     }
 
-    private func page(_ name: String, _ view: [String: Any], viewer: DashboardViewer?, status: HTTPResponse.Status = .ok) -> Response {
+    func page(_ name: String, _ view: [String: Any], viewer: DashboardViewer?, status: HTTPResponse.Status = .ok) -> Response {
         var view = view
         view["viewer"] = viewer?.view ?? false
+        view["admin"] = viewer?.allows(.admin) == true
         let html = templates.render(name, view)
         return Response(status: status, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
                                                   HTTPField.Name("X-Frame-Options")!: "DENY",
@@ -294,7 +300,7 @@ struct DashboardRoutes: Sendable {
                         body: ResponseBody(byteBuffer: ByteBuffer(string: html)))
     }
 
-    private func message(_ title: String, _ text: String, viewer: DashboardViewer?, status: HTTPResponse.Status) -> Response {
+    func message(_ title: String, _ text: String, viewer: DashboardViewer?, status: HTTPResponse.Status) -> Response {
         page("message", ["title": title, "message": text], viewer: viewer, status: status)
     }
 
@@ -304,7 +310,7 @@ struct DashboardRoutes: Sendable {
     }
 
     /// A browser without a session goes to sign-in, and comes back here afterwards.
-    private func signInFirst(_ request: Request) -> Response {
+    func signInFirst(_ request: Request) -> Response {
         let back = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
         var components = URLComponents()
         components.queryItems = [URLQueryItem(name: "next", value: back)]

@@ -10,6 +10,7 @@ struct DashboardTemplates: Sendable {
             ("layout", PackageResources.layout_mustache), ("sign-in", PackageResources.sign_in_mustache),
             ("tasks", PackageResources.tasks_mustache), ("task", PackageResources.task_mustache),
             ("log", PackageResources.log_mustache), ("message", PackageResources.message_mustache),
+            ("deliveries", PackageResources.deliveries_mustache), ("delivery", PackageResources.delivery_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)
