@@ -89,6 +89,16 @@ workflows:
     # The processor does its full work for each delivery: decode, match, coalesce with the first task.
     triggers:
       - { events: [push], repo: repo, branches: [main], paths: ["vote/**"] }
+  # The dashboard's task page is measured on a task of 50 jobs (never run: concurrency 0).
+  - name: bench-pages
+    project: bench
+    env: dev
+    targets:
+      - { name: svc, repos: [repo] }
+    stages:
+      - name: checks
+        jobs:
+$(for i in $(seq 1 49); do echo "          - { name: check-$i, run: \"true\" }"; done)
 YAML
 
 export BENCH_HOOK_TOKEN="hook-$TOKEN"
@@ -189,6 +199,28 @@ summary() { # file → "rps p50ms p99ms"
     $1 == "99%" { p99 = ms($2) }
     END { printf "%.0f %.3f %.3f\n", rps, p50, p99 }' "$1"
 }
+# The dashboard's pages, one connection (server time, not queueing): the tasks page over the
+# whole store, and the page of a task of 50 jobs (its build job and 49 checks).
+cookie=$(curl -s -o /dev/null -D - -X POST "$BASE/ui/sign-in" --data-urlencode "token=$TOKEN" --data "next=/" \
+  | awk 'tolower($1) == "set-cookie:" { split($2, a, ";"); print a[1] }')
+page_task=$(curl -sf -H "Authorization: Bearer $TOKEN" -X POST "$BASE/api/directory/workflowTask/create" \
+  -d '{"workflow_name":"bench-pages","env_name":"dev","targets":[{"name":"svc","build":{"repos":[{"repo_name":"repo","branch":"main","pr":0}]}}]}' \
+  | sed 's/.*"url":"\([^"]*\)".*/\1/')
+write_page_lua() { # file, path
+  cat > "$1" <<LUA
+wrk.headers["Cookie"] = "$cookie"
+wrk.headers["Accept"] = "text/html"
+wrk.path = "$2"
+LUA
+}
+write_page_lua "$DIR/tasks-page.lua" "/"
+write_page_lua "$DIR/task-page.lua" "${page_task#"$BASE"}"
+curl -sf -H "Cookie: $cookie" -H "Accept: text/html" "$page_task" | grep -q 'data-job="check-49"' \
+  || { echo "the 50-job task page did not render its jobs" >&2; exit 1; }
+echo "== the dashboard's pages ($DURATION each, 1 connection)"
+CONNECTIONS=1 run_wrk tasks-page -s "$DIR/tasks-page.lua" "$BASE"
+CONNECTIONS=1 run_wrk task-page -s "$DIR/task-page.lua" "$BASE"
+
 read -r h_rps h_p50 h_p99 <<< "$(summary "$DIR/healthz.txt")"
 read -r c_rps c_p50 c_p99 <<< "$(summary "$DIR/commit.txt")"
 read -r w_rps w_p50 w_p99 <<< "$(summary "$DIR/webhook.txt")"
@@ -221,12 +253,17 @@ printf '%-44s %12s %10s %10s\n' "POST /api/webhook/gitlab (3 KB push)" "$w_rps" 
 printf '%-44s %12s %10s %10s\n' "POST /api/directory/workflowTask/create" "$t_rps" "$t_p50" "$t_p99"
 printf '%-44s %12s %10s %10s\n' "mixed: GET ...?commitId= under webhooks" "$m_rps" "$m_p50" "$m_p99"
 printf '%-44s %12s %10s %10s\n' "mixed: POST /api/webhook/gitlab (paced)" "$mw_rps" "$mw_p50" "$mw_p99"
+read -r tp_rps tp_p50 tp_p99 <<< "$(summary "$DIR/tasks-page.txt")"
+read -r jp_rps jp_p50 jp_p99 <<< "$(summary "$DIR/task-page.txt")"
+printf '%-44s %12s %10s %10s\n' "dashboard: tasks page (1 connection)" "$tp_rps" "$tp_p50" "$tp_p99"
+printf '%-44s %12s %10s %10s\n' "dashboard: a task of 50 jobs (1 connection)" "$jp_rps" "$jp_p50" "$jp_p99"
 if [ "$DB" = postgres ]; then status_goal=40; status_p99=10; hook_goal=25; hook_p99=1000000
 else status_goal=50; status_p99=5; hook_goal=30; hook_p99=20; fi
 echo "commitId requests/s = ${ratio}% of /healthz (target >= ${status_goal}%); commitId p99 = ${c_p99} ms (target <= ${status_p99} ms)"
 echo "webhook requests/s = ${w_ratio}% of /healthz (target >= ${hook_goal}%); webhook p99 = ${w_p99} ms"
 echo "task creates/s = ${t_ratio}% of /healthz"
 echo "mixed: commitId p99 = ${m_p99} ms while ${mw_rps} webhooks/s arrived (target <= 10 ms)"
+echo "dashboard pages: tasks page p99 = ${tp_p99} ms, 50-job task page p99 = ${jp_p99} ms (target <= 20 ms server time)"
 stored=$(count_rows webhook_deliveries)
 echo "deliveries committed: $stored; still unprocessed when wrk stopped: $backlog, processed ${drain_ms} ms later; after the mixed run, ${mixed_drain_ms} ms"
 awk -v r="$ratio" -v p="$c_p99" -v wr="$w_ratio" -v wp="$w_p99" -v mp="$m_p99" -v rg="$status_goal" -v pg="$status_p99" -v wg="$hook_goal" -v wpg="$hook_p99" \
