@@ -105,6 +105,8 @@ let package = Package(
                 .embedInCode("Dashboard/Templates/message.mustache"),
                 .embedInCode("Dashboard/Templates/deliveries.mustache"),
                 .embedInCode("Dashboard/Templates/delivery.mustache"),
+                .embedInCode("Dashboard/Templates/workflows.mustache"),
+                .embedInCode("Dashboard/Templates/mirrors.mustache"),
                 .embedInCode("Dashboard/Assets/dashboard.css"),
                 .embedInCode("Dashboard/Assets/dashboard.js"),
             ],

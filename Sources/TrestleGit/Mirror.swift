@@ -9,8 +9,12 @@ public struct MirrorState: Sendable, Codable, Equatable {
     public var lastResult: String?
     public var refCount: Int
     public var fetchesSinceRepack: Int
+    /// How long the last fetch took, in milliseconds (absent in states written before it was kept).
+    public var lastFetchMillis: Int?
 
-    public init(lastFetchTime: Int64? = nil, lastResult: String? = nil, refCount: Int = 0, fetchesSinceRepack: Int = 0) {
+    public init(lastFetchTime: Int64? = nil, lastResult: String? = nil, refCount: Int = 0, fetchesSinceRepack: Int = 0,
+                lastFetchMillis: Int? = nil) {
+        self.lastFetchMillis = lastFetchMillis
         self.lastFetchTime = lastFetchTime
         self.lastResult = lastResult
         self.refCount = refCount
@@ -22,6 +26,7 @@ public struct MirrorState: Sendable, Codable, Equatable {
         case lastResult = "last_result"
         case refCount = "ref_count"
         case fetchesSinceRepack = "fetches_since_repack"
+        case lastFetchMillis = "last_fetch_ms"
     }
 }
 
@@ -87,6 +92,8 @@ public final class Mirror: Sendable {
     private func fetch(now: @escaping @Sendable () -> Int64) async throws -> FetchOutcome {
         try await fetcher.run { [self] handle in
             var state = readState()
+            let started = ContinuousClock.now
+            let millis = { Int((ContinuousClock.now - started) / .milliseconds(1)) }
             do {
                 try handle.configureOrigin(url: url)
                 let outcome = try handle.fetchOrigin(timeout: policy.fetchTimeout, credentials: credentials,
@@ -105,12 +112,14 @@ public final class Mirror: Sendable {
                     repository.reopen()
                 }
                 state.lastFetchTime = now()
+                state.lastFetchMillis = millis()
                 state.lastResult = "ok"
                 state.refCount = outcome.refCount
                 writeState(state)
                 return outcome
             } catch {
                 state.lastFetchTime = now()
+                state.lastFetchMillis = millis()
                 state.lastResult = "\(error)"
                 writeState(state)
                 throw MirrorError(repo: name, url: redactedURL, underlying: "\(error)")

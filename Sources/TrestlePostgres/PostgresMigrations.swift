@@ -147,6 +147,24 @@ enum PostgresMigrations {
                 PRIMARY KEY (execution, task_name))
             """,
         ]),
+        (5, "tasks by branch, for the dashboard's filter", [
+            """
+            CREATE TABLE task_branches (
+                branch TEXT COLLATE "C" NOT NULL, task_pk BIGINT NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                PRIMARY KEY (branch, task_pk))
+            """,
+            "CREATE INDEX task_branches_by_task ON task_branches (task_pk)",
+            // As `TaskArguments.listedBranch`: the first repo's branch, or !N for merge request N.
+            """
+            INSERT INTO task_branches (branch, task_pk)
+            SELECT listed, id FROM (
+                SELECT id, CASE WHEN coalesce((arguments::jsonb #>> '{targets,0,build,repos,0,pr}')::BIGINT, 0) > 0
+                                THEN '!' || (arguments::jsonb #>> '{targets,0,build,repos,0,pr}')
+                                ELSE arguments::jsonb #>> '{targets,0,build,repos,0,branch}' END AS listed
+                FROM tasks) listed_tasks
+            WHERE listed IS NOT NULL AND listed <> ''
+            """,
+        ]),
     ]
 
     /// Applies the migrations the database lacks; answers the versions applied now.

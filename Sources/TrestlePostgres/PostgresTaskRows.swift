@@ -83,6 +83,12 @@ enum PostgresTaskRows {
             bindings.append(row.pk)
             bindings.append(row.commit)
         }
+        try await insertRows(PostgresMultiRowInsert(table: "task_branches", columns: ["branch", "task_pk"]),
+                             made.compactMap { task, pk in task.arguments.listedBranch.map { (branch: $0, pk: pk) } },
+                             on: connection, logger: logger) { row, bindings in
+            bindings.append(row.branch)
+            bindings.append(row.pk)
+        }
         try await insertAttempts(made.map { task, pk in (pk, 1, task.trigger, task.createTime) }, on: connection, logger: logger)
         try await insertStages(made.map { task, pk in
             (pk, 1, task.stages.map { plan in
@@ -111,19 +117,28 @@ enum PostgresTaskRows {
         return nil
     }
 
-    /// Keyset pages on the row key, as `SQLiteTaskRows.list`; a filter left out matches every row.
+    /// Keyset pages on the row key, as `SQLiteTaskRows.list`: only the filters given are in the
+    /// statement (sessions use generic plans, which would not drop a `$1 IS NULL OR …` branch).
     static func list(_ query: TaskListQuery, on connection: PostgresConnection, logger: Logger) async throws -> [TaskListEntry] {
         var entries: [TaskListEntry] = []
-        let before = query.before ?? Int64.max
-        let limit = max(0, min(query.limit, 500))
-        for try await row in try await connection.query("""
+        var bindings = PostgresBindings()
+        var conditions: [String] = []
+        func bind(_ value: some PostgresNonThrowingEncodable & Sendable) -> String {
+            bindings.append(value)
+            return "$\(bindings.count)"
+        }
+        conditions.append("id < " + bind(query.before ?? Int64.max))
+        if let branch = query.branch { conditions.append("id IN (SELECT task_pk FROM task_branches WHERE branch = \(bind(branch)))") }
+        if let workflow = query.workflow { conditions.append("workflow = " + bind(workflow)) }
+        if let status = query.status { conditions.append("status = " + bind(status.rawValue)) }
+        let limit = bind(Int64(max(0, min(query.limit, 500))))
+        let sql = """
             SELECT id, task_id, workflow, project, status, create_time, start_time, end_time,
                    attempt, trigger_kind, triggered_by, arguments, origin
-            FROM tasks WHERE id < \(before)
-              AND (\(query.workflow)::TEXT IS NULL OR workflow = \(query.workflow))
-              AND (\(query.status?.rawValue)::TEXT IS NULL OR status = \(query.status?.rawValue))
-            ORDER BY id DESC LIMIT \(limit)
-            """, logger: logger).decode((Int64, Int64, String, String, String, Int64, Int64, Int64, Int, String, String, String, String?).self) {
+            FROM tasks WHERE \(conditions.joined(separator: " AND ")) ORDER BY id DESC LIMIT \(limit)
+            """
+        for try await row in try await connection.query(PostgresQuery(unsafeSQL: sql, binds: bindings), logger: logger)
+            .decode((Int64, Int64, String, String, String, Int64, Int64, Int64, Int, String, String, String, String?).self) {
             let summary = TaskSummary(taskID: row.1, workflow: row.2, project: row.3, status: try status(row.4),
                                       createTime: row.5, startTime: row.6, endTime: row.7)
             let arguments = try JSONDecoder().decode(TaskArguments.self, from: Data(row.11.utf8))

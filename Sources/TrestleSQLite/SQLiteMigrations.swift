@@ -229,6 +229,24 @@ enum SQLiteMigrations {
                 CREATE TABLE runners (name TEXT PRIMARY KEY, started_time INTEGER NOT NULL, heartbeat_time INTEGER NOT NULL)
                 """)
         }
+        migrator.registerMigration("v11: tasks by branch, for the dashboard's filter") { db in
+            try db.execute(sql: """
+                CREATE TABLE task_branches (
+                    branch TEXT NOT NULL, task_pk INTEGER NOT NULL REFERENCES tasks (id) ON DELETE CASCADE,
+                    PRIMARY KEY (branch, task_pk)) WITHOUT ROWID
+                """)
+            try db.execute(sql: "CREATE INDEX task_branches_by_task ON task_branches (task_pk)")
+            // As `TaskArguments.listedBranch`: the first repo's branch, or !N for merge request N.
+            try db.execute(sql: """
+                INSERT INTO task_branches (branch, task_pk)
+                SELECT listed, id FROM (
+                    SELECT id, CASE WHEN coalesce(json_extract(arguments, '$.targets[0].build.repos[0].pr'), 0) > 0
+                                    THEN '!' || json_extract(arguments, '$.targets[0].build.repos[0].pr')
+                                    ELSE json_extract(arguments, '$.targets[0].build.repos[0].branch') END AS listed
+                    FROM tasks)
+                WHERE listed IS NOT NULL AND listed <> ''
+                """)
+        }
         return migrator
     }
 }

@@ -28,6 +28,9 @@ enum SQLiteTaskRows {
             try db.cachedStatement(sql: "INSERT INTO repo_commits (repo_name, task_pk, commit_id) VALUES (?, ?, ?)")
                 .execute(arguments: [built.repoName, pk, built.commitID.hex])
         }
+        if let branch = task.arguments.listedBranch {
+            try db.cachedStatement(sql: "INSERT INTO task_branches (branch, task_pk) VALUES (?, ?)").execute(arguments: [branch, pk])
+        }
         try insertAttempt(pk: pk, number: 1, trigger: task.trigger, createTime: task.createTime, db: db)
         let stages = task.stages.map { plan in
             StageRecord(name: plan.name, status: .created, jobs: plan.jobs.map {
@@ -44,10 +47,14 @@ enum SQLiteTaskRows {
     }
 
     /// Keyset pages on the row key: each filter is an equality, so an index on it and the key
-    /// (the primary key alone, `tasks_by_status`, or the workflow's) walks the page.
+    /// (the primary key alone, `tasks_by_status`, the workflow's, or `task_branches`) walks the page.
     static func list(_ query: TaskListQuery, db: Database) throws -> [TaskListEntry] {
         var conditions = ["id < ?"]
         var arguments: [any DatabaseValueConvertible] = [query.before ?? Int64.max]
+        if let branch = query.branch {
+            conditions.append("id IN (SELECT task_pk FROM task_branches WHERE branch = ?)")
+            arguments.append(branch)
+        }
         if let workflow = query.workflow {
             conditions.append("workflow = ?")
             arguments.append(workflow)

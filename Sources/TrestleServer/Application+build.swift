@@ -123,7 +123,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
     OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
     let logSource = StoreOpening.jobLogSource(store, dataDir: config.dataDir)
-    let dashboard = DashboardRoutes(config: config, store: store, links: links, commands: commands, logs: logSource,
+    let dashboard = DashboardRoutes(config: config, store: store, mirrors: mirrors, links: links, commands: commands, logs: logSource,
                                     auth: DashboardAuth(config: config, sessions: sessions, now: now), templates: templates, now: now)
     dashboard.register(on: router)
     WorkflowTaskRoutes(store: store, mirrors: mirrors, config: config, links: links, commands: commands,

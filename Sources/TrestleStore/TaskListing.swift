@@ -5,11 +5,14 @@ import TrestleCore
 public struct TaskListQuery: Sendable, Hashable {
     public var workflow: String?
     public var status: TaskStatus?
+    /// The first repo's branch, or `!N` (`TaskArguments.listedBranch`).
+    public var branch: String?
     /// Tasks stored before this key (exclusive); nil starts at the newest.
     public var before: Int64?
     public var limit: Int
 
-    public init(workflow: String? = nil, status: TaskStatus? = nil, before: Int64? = nil, limit: Int = 50) {
+    public init(workflow: String? = nil, status: TaskStatus? = nil, branch: String? = nil, before: Int64? = nil, limit: Int = 50) {
+        self.branch = branch
         self.workflow = workflow
         self.status = status
         self.before = before

@@ -174,6 +174,72 @@ struct DashboardTests {
         }
     }
 
+    @Test("the commit box finds a commit's tasks as the status query does; the workflows page draws their tasks; the mirrors page its fetch")
+    func commitSearchWorkflowsAndMirrors() async throws {
+        let control = try ExecutorTests.Control()
+        try await ExecutorTests.run(control) { client in
+            let first = try await ExecutorTests.create(client, target: "echo")
+            let second = try await ExecutorTests.create(client, target: "echo")
+            let done = try await ExecutorTests.wait(client, task: second)
+            _ = try await ExecutorTests.wait(client, task: first)
+            let targets = try #require(done["targets"] as? [[String: Any]])
+            let build = try #require(targets.first?["build"] as? [String: Any])
+            let repos = try #require(build["repos"] as? [[String: Any]])
+            let commit = try #require(repos.first?["commit_id"] as? String)
+            let cookie = try await Self.signIn(client, token: TestServer.readToken)
+
+            let found = try await Self.get(client, "/?commit=\(commit.prefix(8))", cookie: cookie)
+            #expect(found.status == .ok)
+            #expect(found.text.contains("2 tasks for commit \(commit.prefix(8))"), "\(found.text)")
+            #expect(found.text.contains(#"data-task="runs/\#(first)""#) && found.text.contains(#"data-task="runs/\#(second)""#))
+            let bad = try await Self.get(client, "/?commit=xyz", cookie: cookie)
+            #expect(bad.status == .badRequest && bad.text.contains("Not a commit"))
+
+            let workflows = try await Self.get(client, "/ui/workflows", cookie: cookie)
+            #expect(workflows.status == .ok)
+            #expect(workflows.text.contains(#"id="workflow-runs""#) && workflows.text.contains(#"<svg xmlns="http://www.w3.org/2000/svg" class="chart""#))
+            #expect(workflows.text.contains("100 % passed"), "both tasks passed")
+
+            let mirrors = try await Self.get(client, "/ui/mirrors", cookie: cookie)
+            #expect(mirrors.status == .ok && mirrors.text.contains(#"data-mirror="voting-app""#))
+            #expect(mirrors.text.contains("<td class=\"\">ok</td>"), "\(mirrors.text)")
+        }
+    }
+
+    @Test("the pass rate is over the ten ended tasks up to each one; running tasks are left out")
+    func passRates() {
+        let task = { (id: Int64, status: TaskStatus) in
+            TaskSummary(taskID: id, workflow: "w", project: "p", status: status, createTime: 1, startTime: 1, endTime: 2)
+        }
+        let tasks = [task(1, .passed), task(2, .failed), task(3, .running), task(4, .passed), task(5, .passed)]
+        #expect(WorkflowCharts.passRates(tasks) == [100, 50, 200.0 / 3, 75])
+        let twelve = (1...12).map { task(Int64($0), $0 <= 2 ? .failed : .passed) }
+        #expect(WorkflowCharts.passRates(twelve).last == 100, "the two failures are out of the last ten")
+    }
+
+    @Test("a Rill Flow execution's page draws its DAG and shows each task's status, input and output")
+    func flowExecutionPage() async throws {
+        try await TestServer.run(configFile: "flow.yaml") { client in
+            _ = try await FlowAPITests.add(client, """
+                workspace: ws
+                dagName: shown
+                tasks:
+                  - { name: first, category: pass, next: second, inputMappings: [{ source: $.context.n, target: $.input.n }],
+                      outputMappings: [{ source: $.output.n, target: $.context.m }] }
+                  - { name: second, category: pass, inputMappings: [{ source: $.context.m, target: $.input.m }] }
+                """)
+            let executionID = try await FlowAPITests.submit(client, "ws:shown", context: #"{"n": 7}"#)
+            _ = try await FlowAPITests.poll(client, executionID)
+            let cookie = try await Self.signIn(client, token: TestServer.readToken)
+            let page = try await Self.get(client, "/v1/projects/detail/ws/pipelines/multi/ws:shown/1", cookie: cookie)
+            #expect(page.status == .ok, "\(page.text)")
+            #expect(page.text.contains(#"data-from="first" data-to="second""#), "the DAG's edge")
+            #expect(page.text.contains(#"<g class="job s-passed" data-job="second">"#))
+            #expect(page.text.contains("<code>{&quot;m&quot;:7}</code>"), "second's input: \(page.text)")
+            #expect(page.text.contains("Rill Flow execution of <code>ws:shown</code>"))
+        }
+    }
+
     @Test("sign-in only ever returns to a path of this server")
     func nextStaysOnThisServer() {
         #expect(DashboardRoutes.safeNext("/v1/projects/detail/p/pipelines/multi/w/1") == "/v1/projects/detail/p/pipelines/multi/w/1")

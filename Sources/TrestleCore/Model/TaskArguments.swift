@@ -19,6 +19,14 @@ public struct TaskArguments: Sendable, Codable, Hashable {
         case releaseImages = "release_images"
     }
 
+    /// The branch (or `!N` for merge request N) of the first repo the task builds: what the
+    /// dashboard lists and filters tasks by; nil for a release, which builds nothing.
+    public var listedBranch: String? {
+        guard let repo = targets.first?.build.repos.first else { return nil }
+        if repo.pr > 0 { return "!\(repo.pr)" }
+        return repo.branch.isEmpty ? nil : repo.branch
+    }
+
     /// Every commit the task builds, once each.
     public var commitIDs: [CommitID] {
         var seen = Set<CommitID>()

@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import TrestleCore
+import TrestleGit
 import TrestleRunner
 import TrestleStore
 
@@ -18,6 +19,7 @@ struct DashboardRoutes: Sendable {
 
     let config: TrestleConfig
     let store: any TaskStore
+    let mirrors: MirrorSet
     let links: LinkBase
     let commands: TaskCommands
     let logs: JobLogSource
@@ -44,6 +46,7 @@ struct DashboardRoutes: Sendable {
         router.get("ui/tasks/:workflow/:id/jobs/:job/events", use: logEvents)
         router.get("ui/tasks/:workflow/:id/jobs/:job/log.txt", use: logText)
         registerDeliveries(on: router)
+        registerConfigPages(on: router)
     }
 
     // MARK: Sign-in
@@ -87,7 +90,38 @@ struct DashboardRoutes: Sendable {
                 + TaskStatus.allCases.map(\.rawValue).joined(separator: ", ") + ".", viewer: viewer, status: .badRequest)
         }
         let before = query["before"].flatMap { Int64(String($0)) }
-        let entries = try await store.taskList(TaskListQuery(workflow: workflow, status: status, before: before, limit: Self.pageSize))
+        let branch = query["branch"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        let commit = query["commit"].map(String.init).flatMap { $0.isEmpty ? nil : $0 }
+        var notice: String?
+        let entries: [TaskListEntry]
+        if let commit {
+            // As the API's status query resolves it: the mirrors first, then the store's index.
+            let prefix: CommitPrefix
+            do {
+                prefix = try CommitPrefix(parsing: commit)
+            } catch {
+                return message("Not a commit", error.description, viewer: viewer, status: .badRequest)
+            }
+            let found: [TaskSummary]
+            do {
+                found = try await WorkflowTaskRoutes.statusSummaries(prefix, covering: false, store: store, mirrors: mirrors,
+                                                                     logger: context.logger)
+            } catch let error as APIError {
+                return message("Which commit?", error.reason, viewer: viewer, status: .badRequest)
+            }
+            var listed: [TaskListEntry] = []
+            for summary in found.prefix(Self.pageSize) {
+                guard let record = try await store.task(workflow: summary.workflow, taskID: summary.taskID) else { continue }
+                listed.append(TaskListEntry(key: 0, summary: record.summary, trigger: record.trigger, attempt: record.attempt,
+                                            arguments: record.arguments, origin: record.origin))
+            }
+            entries = listed
+            notice = "\(found.count) task\(found.count == 1 ? "" : "s") for commit \(prefix.hex)"
+                + (found.count > Self.pageSize ? " (the newest \(Self.pageSize) shown)" : "")
+        } else {
+            entries = try await store.taskList(TaskListQuery(workflow: workflow, status: status, branch: branch, before: before,
+                                                             limit: Self.pageSize))
+        }
         let time = now()
         let rows: [[String: Any]] = entries.map { entry in
             [
@@ -100,10 +134,11 @@ struct DashboardRoutes: Sendable {
             ]
         }
         var next: String?
-        if entries.count == Self.pageSize, let last = entries.last {
+        if commit == nil, entries.count == Self.pageSize, let last = entries.last {
             var items = [URLQueryItem(name: "before", value: String(last.key))]
             if let workflow { items.append(URLQueryItem(name: "workflow", value: workflow)) }
             if let status { items.append(URLQueryItem(name: "status", value: status.rawValue)) }
+            if let branch { items.append(URLQueryItem(name: "branch", value: branch)) }
             var components = URLComponents()
             components.queryItems = items
             next = "/" + (components.string ?? "")
@@ -111,8 +146,10 @@ struct DashboardRoutes: Sendable {
         let workflows = (config.workflows.map(\.name)).map { ["name": $0, "selected": $0 == workflow] as [String: Any] }
         let statuses = TaskStatus.allCases.map { ["name": $0.rawValue, "selected": $0 == status] as [String: Any] }
         var view: [String: Any] = ["title": "Tasks", "rows": rows, "workflows": workflows, "statuses": statuses,
-                                   "filtered": workflow != nil || status != nil]
+                                   "filtered": workflow != nil || status != nil || branch != nil || commit != nil, "commit": commit ?? "",
+                                   "branch": branch ?? ""]
         if let next { view["next"] = next }
+        if let notice { view["notice"] = notice }
         return page("tasks", view, viewer: viewer)
     }
 
@@ -146,6 +183,16 @@ struct DashboardRoutes: Sendable {
         }
         let images = record.arguments.releaseImages.map { ["service": $0.serviceName, "image": $0.image] }
         let status = record.summary.status
+        // A Rill Flow execution: its DAG's edges are the descriptor's, and each task shows its input and output.
+        let flow = config.workflow(named: workflow) == nil ? try await store.flowExecution(workflow: workflow, taskID: taskID) : nil
+        if let flow {
+            for index in jobs.indices {
+                guard let name = jobs[index]["name"] as? String, let values = flow.values[name] else { continue }
+                jobs[index]["input"] = values.input.map { JSONText.compact($0) } ?? ""
+                jobs[index]["output"] = values.output.map { JSONText.compact($0) } ?? ""
+            }
+        }
+        let edges = flow?.descriptor.rules.needs ?? needs(of: workflow)
         let view: [String: Any] = [
             "title": "\(workflow) #\(taskID)", "workflow": workflow, "taskID": taskID, "project": record.summary.project,
             "env": record.env, "status": status.rawValue,
@@ -156,7 +203,8 @@ struct DashboardRoutes: Sendable {
             "canRestart": viewer.allows(.trigger) && status.isFinal && status != .passed,
             "actionBase": base, "csrf": viewer.csrf, "statusURL": "\(base)/status.json", "repos": repos, "images": images,
             "attempts": record.attempts.map { ["number": $0.number, "status": $0.status.rawValue, "shown": $0.number == shown.number] },
-            "attempt": shown.number, "svg": PipelineSVG.render(shown.stages, needs: needs(of: workflow), now: time), "jobs": jobs,
+            "attempt": shown.number, "svg": PipelineSVG.render(shown.stages, needs: edges, now: time), "jobs": jobs,
+            "flow": flow.map { ["context": JSONText.compact($0.context), "descriptor": $0.descriptorID] } ?? false,
         ]
         return page("task", view, viewer: viewer)
     }

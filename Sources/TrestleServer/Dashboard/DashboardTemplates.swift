@@ -11,6 +11,7 @@ struct DashboardTemplates: Sendable {
             ("tasks", PackageResources.tasks_mustache), ("task", PackageResources.task_mustache),
             ("log", PackageResources.log_mustache), ("message", PackageResources.message_mustache),
             ("deliveries", PackageResources.deliveries_mustache), ("delivery", PackageResources.delivery_mustache),
+            ("workflows", PackageResources.workflows_mustache), ("mirrors", PackageResources.mirrors_mustache),
         ]
         for (name, bytes) in sources {
             try library.register(String(decoding: bytes, as: UTF8.self), named: name)

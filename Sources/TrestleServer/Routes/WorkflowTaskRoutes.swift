@@ -59,6 +59,12 @@ struct WorkflowTaskRoutes: Sendable {
     /// names; a prefix no mirror knows falls back to the store's index (webhooks can name commits
     /// before any fetch). A full id needs no resolving unless descendants are asked for.
     private func statusSummaries(_ prefix: CommitPrefix, covering: Bool, logger: Logger) async throws -> [TaskSummary] {
+        try await Self.statusSummaries(prefix, covering: covering, store: store, mirrors: mirrors, logger: logger)
+    }
+
+    /// The tasks of a commit as the status query finds them (the dashboard's commit search too).
+    static func statusSummaries(_ prefix: CommitPrefix, covering: Bool, store: any TaskStore, mirrors: MirrorSet,
+                                logger: Logger) async throws -> [TaskSummary] {
         guard !prefix.isFullID || covering else {
             return try await store.tasks(commitPrefix: prefix, limit: Self.statusQueryLimit)
         }

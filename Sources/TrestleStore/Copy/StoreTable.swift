@@ -34,6 +34,7 @@ public enum StoreTables {
                                                    "runner", "origin"], serial: "id"),
         StoreTable("task_commits", key: ["commit_id", "task_pk"], columns: []),
         StoreTable("repo_commits", key: ["repo_name", "task_pk", "commit_id"], columns: []),
+        StoreTable("task_branches", key: ["branch", "task_pk"], columns: []),
         StoreTable("task_attempts", key: ["task_pk", "attempt"], columns: ["status", "trigger_kind", "triggered_by", "create_time",
                                                                           "start_time", "end_time", "cancelled_by"]),
         StoreTable("task_stages", key: ["task_pk", "attempt", "position"], columns: ["name", "status", "start_time", "end_time"]),
