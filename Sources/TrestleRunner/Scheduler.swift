@@ -87,7 +87,13 @@ public final class Scheduler: Service, Sendable {
         }
     }
 
+    /// Whether `run` is running: what `/readyz` reports as the executor.
+    public var isRunning: Bool { running.withLock { $0 } }
+    private let running = Mutex(false)
+
     public func run() async throws {
+        running.withLock { $0 = true }
+        defer { running.withLock { $0 = false } }
         let logger = context.logger
         guard limits.total > 0 else {
             logger.info("executor concurrency is 0: tasks are stored but not run by this process")

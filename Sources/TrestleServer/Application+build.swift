@@ -51,7 +51,8 @@ public func buildApplication(config fileConfig: TrestleConfig, options: ServeOpt
     let router = buildRouter(config: config, store: store, mirrors: mirrors, inbox: inbox, links: links,
                              scheduler: scheduler, flowResults: flowResults, projects: projects,
                              sessions: DashboardSessions(secret: config.server.sessionSecret, externalURL: config.server.externalURL),
-                             templates: try DashboardTemplates(), now: options.now)
+                             templates: try DashboardTemplates(), processorRunning: { processor.isRunning }, now: options.now)
+
     var services: [any Service] = [
         StoreService(store: store, inbox: inbox, logger: logger),
         processor,
@@ -106,12 +107,13 @@ public func runServer(config: TrestleConfig, options: ServeOptions, logger: Logg
 func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet, inbox: DeliveryInbox, links: LinkBase,
                  scheduler: Scheduler, flowResults: FlowResults, projects: GitLabProjects,
                  sessions: DashboardSessions, templates: DashboardTemplates,
+                 processorRunning: @escaping @Sendable () -> Bool,
                  now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
     let router = Router(context: TrestleRequestContext.self)
     router.add(middleware: ErrorMiddleware(server: config.server))
     router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
-                                          openPaths: [HealthRoute.path, OpenAPIRoute.path, WebhookRoutes.gitlabPath,
+                                          openPaths: [HealthRoute.path, ReadinessRoute.path, OpenAPIRoute.path, WebhookRoutes.gitlabPath,
                                                       FlowRoutes.callbackPath, FlowSampleRoutes.startPath,
                                                       FlowSampleRoutes.endPath],
                                           openPrefixes: [WebhookRoutes.gitlabPath + "/"],
@@ -120,6 +122,10 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
                                                   || (WorkflowTaskRoutes.isTaskPage(request.uri.path) && DashboardAuth.wantsHTML(request))
                                           }))
     HealthRoute.register(on: router)
+    var parts = [ReadinessRoute.Part(name: "inbox", alive: { inbox.isAccepting }),
+                 ReadinessRoute.Part(name: "processor", alive: processorRunning)]
+    if config.executor.concurrency > 0 { parts.append(ReadinessRoute.Part(name: "executor", alive: { scheduler.isRunning })) }
+    ReadinessRoute(store: store, parts: parts).register(on: router)
     OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
     let logSource = StoreOpening.jobLogSource(store, dataDir: config.dataDir)

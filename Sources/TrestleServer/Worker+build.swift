@@ -36,6 +36,7 @@ public func buildWorker(config fileConfig: TrestleConfig, options: ServeOptions 
     StoreOpening.observeTaskChanges(store) { scheduler.tasksChanged() }
     let router = Router(context: TrestleRequestContext.self)
     HealthRoute.register(on: router)
+    ReadinessRoute(store: store, parts: [ReadinessRoute.Part(name: "executor", alive: { scheduler.isRunning })]).register(on: router)
     var services: [any Service] = [
         StoreService(store: store, inbox: nil, logger: logger),
         scheduler,

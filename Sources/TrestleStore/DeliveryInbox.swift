@@ -42,6 +42,9 @@ public final class DeliveryInbox: Sendable {
         }
     }
 
+    /// Whether the writer threads take deliveries (not closed, not stopped): `/readyz`'s inbox.
+    public var isAccepting: Bool { writer.isAccepting }
+
     /// Writes what is queued, then stops the writer thread; later records fail.
     public func close() async {
         await withCheckedContinuation { continuation in
@@ -72,6 +75,12 @@ private final class InboxWriter: @unchecked Sendable {
         self.store = store
         self.committed = committed
         running = writers
+    }
+
+    var isAccepting: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return !stopping && running > 0
     }
 
     func enqueue(_ delivery: NewDelivery, _ continuation: CheckedContinuation<DeliveryReceipt, any Error>) {

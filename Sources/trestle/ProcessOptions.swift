@@ -21,13 +21,26 @@ struct ProcessOptions: ParsableArguments {
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(name: .long, help: "Log format: text (lines for people) or json (one JSON object a line, for log pipelines).")
+    var logFormat: LogFormat = .text
+
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text
+        case json
+    }
+
     func validate() throws {
         if let listen, ListenAddress(parsing: listen) == nil {
             throw ValidationError("--listen '\(listen)' is not HOST:PORT, e.g. 127.0.0.1:8080")
         }
     }
 
+    /// Every logger of the process, Hummingbird's and postgres-nio's included; once (swift-log
+    /// allows one bootstrap a process).
+    private static let jsonLogging: Void = LoggingSystem.bootstrap { label in JSONLogHandler(label: label) }
+
     func logger(label: String) -> Logger {
+        if logFormat == .json { _ = Self.jsonLogging }
         var logger = Logger(label: label)
         logger.logLevel = logLevel
         return logger

@@ -41,6 +41,13 @@ struct ClusterRoleTests {
         try await worker.test(.live) { workerClient in
             let health = try await workerClient.call(.get, "/healthz", token: nil)
             #expect(health.status == .ok, "\(health.text)")
+            var ready = try await workerClient.call(.get, "/readyz", token: nil)
+            let deadline = ContinuousClock.now + .seconds(10)
+            while ready.status != .ok, ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(50))
+                ready = try await workerClient.call(.get, "/readyz", token: nil)
+            }
+            #expect(ready.status == .ok && ready.text.contains(#""executor":"ok""#), "a worker is ready once its executor runs: \(ready.text)")
             try await api.test(.live) { client in
                 let passed = try await ExecutorTests.create(client, target: "echo")
                 let done = try await ExecutorTests.wait(client, task: passed)

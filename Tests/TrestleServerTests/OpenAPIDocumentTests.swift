@@ -37,7 +37,7 @@ import Yams
                                  links: LinkBase(server: config.server), scheduler: scheduler, flowResults: FlowResults(),
                                  projects: GitLabProjects(config: config),
                                  sessions: DashboardSessions(secret: nil, externalURL: config.server.externalURL),
-                                 templates: try DashboardTemplates(), now: { 0 })
+                                 templates: try DashboardTemplates(), processorRunning: { true }, now: { 0 })
         try await store.close()
         // The dashboard's pages (`/`, `/ui/…`) are HTML for browsers, not API operations.
         return Set(router.routes.compactMap { route in

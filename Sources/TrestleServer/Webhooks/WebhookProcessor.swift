@@ -50,7 +50,13 @@ final class WebhookProcessor: Service, Sendable {
         ring.yield()
     }
 
+    /// Whether `run` is running: what `/readyz` reports as the processor.
+    var isRunning: Bool { running.withLock { $0 } }
+    private let running = Mutex(false)
+
     func run() async throws {
+        running.withLock { $0 = true }
+        defer { running.withLock { $0 = false } }
         let ring = self.ring
         let background = BackgroundExecutor(name: "trestle.hooks")
         defer { background.stop() }
