@@ -75,6 +75,7 @@ final class TaskRun: Sendable {
             return await end(task.currentStages, reason: "workflow '\(workflow)' is no longer in the configuration")
         }
         let taskDeadline = ContinuousClock.now + .seconds(executor.timeout)
+        RunMetrics.started(task, at: context.now())
         let rules = executor.rules
         var stages = task.currentStages
         // Jobs start as soon as `TaskProgress` allows (their stage reached, their needs settled)
@@ -97,7 +98,9 @@ final class TaskRun: Sendable {
                     for job in jobs {
                         running += 1
                         group.addTask {
-                            (stage, job, await executor.run(stage: stage, job: job, stages: snapshot, taskDeadline: taskDeadline))
+                            RunMetrics.runningJobs.increment()
+                            defer { RunMetrics.runningJobs.decrement() }
+                            return (stage, job, await executor.run(stage: stage, job: job, stages: snapshot, taskDeadline: taskDeadline))
                         }
                     }
                     continue
@@ -107,6 +110,7 @@ final class TaskRun: Sendable {
                 stages = TaskProgress.updating(stages, stage: stage, job: job, to: outcome.status, at: context.now(),
                                                error: outcome.error, rules: rules)
                 stages[stage].jobs[job].image = outcome.image ?? stages[stage].jobs[job].image
+                RunMetrics.jobEnded(workflow: workflow, job: stages[stage].jobs[job])
                 if !Task.isCancelled, !(await record(stages, ending: nil)) {
                     // Cancelled or restarted through the API: stop the jobs still running.
                     group.cancelAll()
@@ -125,6 +129,7 @@ final class TaskRun: Sendable {
                 stages = TaskProgress.skippingRest(stages, after: failed)
             }
             guard await record(stages, ending: status) else { return nil }
+            RunMetrics.taskEnded(workflow: workflow, status: status)
             await executor.ended(status, stages: stages)
             return status
         case .start, .wait:

@@ -109,7 +109,10 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
                  sessions: DashboardSessions, templates: DashboardTemplates,
                  processorRunning: @escaping @Sendable () -> Bool,
                  now: @escaping @Sendable () -> Int64) -> Router<TrestleRequestContext> {
+    TrestleMetrics.bootstrap()
     let router = Router(context: TrestleRequestContext.self)
+    // Requests by route template, method and status, and their durations (Hummingbird's).
+    router.add(middleware: MetricsMiddleware())
     router.add(middleware: ErrorMiddleware(server: config.server))
     router.add(middleware: BodyLimitMiddleware(server: config.server))
     router.add(middleware: AuthMiddleware(authenticator: TokenAuthenticator(tokens: config.auth.tokens),
@@ -126,6 +129,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
                  ReadinessRoute.Part(name: "processor", alive: processorRunning)]
     if config.executor.concurrency > 0 { parts.append(ReadinessRoute.Part(name: "executor", alive: { scheduler.isRunning })) }
     ReadinessRoute(store: store, parts: parts).register(on: router)
+    MetricsRoute.register(on: router)
     OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
     let logSource = StoreOpening.jobLogSource(store, dataDir: config.dataDir)

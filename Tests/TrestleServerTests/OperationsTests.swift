@@ -59,3 +59,38 @@ struct OperationsTests {
         #expect(!lines[0].contains("\n"))
     }
 }
+
+@Suite("Operations: Prometheus metrics")
+struct MetricsTests {
+    /// The value of the series `name{labels}` in a scrape (labels in the order the code gives them).
+    static func value(_ scrape: String, _ series: String) -> Double {
+        for line in scrape.split(separator: "\n") where line.hasPrefix(series + " ") {
+            return Double(line.split(separator: " ").last ?? "") ?? 0
+        }
+        return 0
+    }
+
+    @Test("/metrics answers the metrics scope (admin included) in Prometheus' text format; requests, tasks and jobs move it")
+    func scrapesMove() async throws {
+        let control = try ExecutorTests.Control()
+        try await ExecutorTests.run(control) { client in
+            let refused = try await client.call(.get, "/metrics", token: TestServer.readToken)
+            #expect(refused.status == .forbidden, "a read token does not scrape")
+            let before = try await client.call(.get, "/metrics", token: TestServer.opsToken)
+            #expect(before.status == .ok)
+            #expect(before.headers[.contentType]?.hasPrefix("text/plain; version=0.0.4") == true)
+            let id = try await ExecutorTests.create(client, target: "echo")
+            _ = try await ExecutorTests.wait(client, task: id)
+            let after = try await client.call(.get, "/metrics", token: TestServer.opsToken).text
+            let ended = #"trestle_tasks_ended_total{workflow="runs",status="passed"}"#
+            #expect(Self.value(after, ended) >= Self.value(before.text, ended) + 1, "\(after)")
+            let created = #"trestle_tasks_created_total{workflow="runs",trigger="api"}"#
+            #expect(Self.value(after, created) >= Self.value(before.text, created) + 1)
+            #expect(after.contains("# TYPE trestle_job_duration_seconds histogram"))
+            #expect(after.contains("# TYPE trestle_task_queue_wait_seconds histogram"))
+            #expect(after.contains(#"hb_requests{http_route="/api/directory/workflowTask/create",http_request_method="POST",http_response_status_code="200"}"#),
+                    "requests by route template, method and status")
+            #expect(after.contains("# TYPE http_server_request_duration histogram"))
+        }
+    }
+}

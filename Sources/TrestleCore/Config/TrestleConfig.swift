@@ -151,6 +151,8 @@ public enum Scope: String, Sendable, CaseIterable, Hashable {
     case read
     case trigger
     case admin
+    /// Scrapes `/metrics` and nothing else.
+    case metrics
 }
 
 /// A secret from the config: its text never appears in descriptions or logs.

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
@@ -73,6 +74,7 @@ final class CommitStatusSender: Service, Sendable {
                     "reason": "\(error)", "retry": "\(retry ? "yes" : "no, given up")",
                 ])
             }
+            Self.sent("status", error: error, retry: retry)
             do {
                 try await store.commitStatusSent(send, error: error, retryAt: error != nil && retry ? now() + backoff(send.tries) : nil)
             } catch {
@@ -117,6 +119,7 @@ final class CommitStatusSender: Service, Sendable {
                     "workflow": "\(send.task.workflow)", "task": "\(send.task.taskID)", "reason": "\(error)",
                 ])
             }
+            Self.sent("note", error: error, retry: retry)
             do {
                 try await store.mergeRequestNoteSent(send, noteID: noteID, error: error,
                                                      retryAt: error != nil && retry ? now() + backoff(send.tries) : nil)
@@ -124,6 +127,12 @@ final class CommitStatusSender: Service, Sendable {
                 logger.error("cannot record a merge request note send", metadata: ["reason": "\(error)"])
             }
         }
+    }
+
+    /// GitLab sends by kind and result, for `/metrics`.
+    private static func sent(_ kind: String, error: String?, retry: Bool) {
+        let result = error == nil ? "sent" : retry ? "retried" : "given_up"
+        Counter(label: "trestle_gitlab_sends_total", dimensions: [("kind", kind), ("result", result)]).increment()
     }
 
     /// The repo's project as configured or looked up (`GitLabProjects`); rows queued before repos

@@ -26,7 +26,8 @@ struct AuthMiddleware: RouterMiddleware {
         guard let presented = Self.presentedToken(request), let token = authenticator.authenticate(presented) else {
             throw APIError.authFailed
         }
-        let needed: Scope = (request.method == .get || request.method == .head) ? .read : .trigger
+        let needed: Scope = path == MetricsRoute.path ? .metrics
+            : (request.method == .get || request.method == .head) ? .read : .trigger
         guard token.allows(needed) else {
             throw APIError.forbidden(token: token.name, scope: needed)
         }

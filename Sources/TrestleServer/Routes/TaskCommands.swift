@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import Metrics
 import TrestleCore
 import TrestleGit
 import TrestleRunner
@@ -29,6 +30,8 @@ struct TaskCommands: Sendable {
             try await store.createTask(validated.newTask(trigger: trigger, createTime: now()))
         }
         scheduler.wake()
+        Counter(label: "trestle_tasks_created_total", dimensions: [("workflow", record.summary.workflow), ("trigger", trigger.kind.rawValue)])
+            .increment()
         logger.info("task created", metadata: [
             "workflow": "\(record.summary.workflow)", "task_id": "\(record.summary.taskID)", "by": "\(trigger.by)",
         ])

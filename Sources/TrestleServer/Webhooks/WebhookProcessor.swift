@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Metrics
 import ServiceLifecycle
 import Synchronization
 import TrestleCore
@@ -175,6 +176,10 @@ final class WebhookProcessor: Service, Sendable {
     }
 
     private func log(_ id: Int64, _ outcome: DeliveryOutcome) {
+        Counter(label: "trestle_webhook_deliveries_total", dimensions: [("outcome", outcome.state.rawValue)]).increment()
+        for task in outcome.tasks {
+            Counter(label: "trestle_tasks_created_total", dimensions: [("workflow", task.workflow), ("trigger", "webhook")]).increment()
+        }
         logger.info("webhook delivery processed", metadata: [
             "delivery": "\(id)", "state": "\(outcome.state.rawValue)", "reason": "\(outcome.reason)",
             "tasks": "\(outcome.tasks.map { "\($0.workflow)#\($0.taskID)" }.joined(separator: ","))",
