@@ -371,6 +371,19 @@ extension PostgresTaskStore: DeliveryStore {
         }
     }
 
+    public func deliveryBacklog() async throws -> DeliveryBacklog {
+        let logger = logger
+        return try await read("read the webhook backlog") { connection in
+            var backlog = DeliveryBacklog(pending: 0, oldestReceivedTime: nil)
+            for try await (count, oldest) in try await connection.query("""
+                SELECT count(*)::BIGINT, min(d.received_time) FROM webhook_pending p JOIN webhook_deliveries d ON d.id = p.delivery_id
+                """, logger: logger).decode((Int64, Int64?).self) {
+                backlog = DeliveryBacklog(pending: Int(count), oldestReceivedTime: oldest)
+            }
+            return backlog
+        }
+    }
+
     public func postponeDelivery(id: Int64, attempts: DeliveryAttempts) async throws {
         let logger = logger
         try await transaction("postpone webhook delivery \(id)") { connection in

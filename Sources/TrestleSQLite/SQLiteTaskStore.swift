@@ -198,6 +198,15 @@ public final class SQLiteTaskStore: TaskStore {
         try await read("read pending webhook deliveries") { db in try SQLiteDeliveryRows.pending(limit: limit, dueAt: now, db: db) }
     }
 
+    public func deliveryBacklog() async throws -> DeliveryBacklog {
+        try await read("read the webhook backlog") { db in
+            let row = try Row.fetchOne(db, sql: """
+                SELECT count(*) AS n, min(d.received_time) AS oldest FROM webhook_pending p JOIN webhook_deliveries d ON d.id = p.delivery_id
+                """)
+            return DeliveryBacklog(pending: row?["n"] ?? 0, oldestReceivedTime: row?["oldest"])
+        }
+    }
+
     public func postponeDelivery(id: Int64, attempts: DeliveryAttempts) async throws {
         try await write("postpone webhook delivery \(id)") { db in try SQLiteDeliveryRows.postpone(id: id, attempts: attempts, db: db) }
     }

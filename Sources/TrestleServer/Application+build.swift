@@ -129,7 +129,7 @@ func buildRouter(config: TrestleConfig, store: any TaskStore, mirrors: MirrorSet
                  ReadinessRoute.Part(name: "processor", alive: processorRunning)]
     if config.executor.concurrency > 0 { parts.append(ReadinessRoute.Part(name: "executor", alive: { scheduler.isRunning })) }
     ReadinessRoute(store: store, parts: parts).register(on: router)
-    MetricsRoute.register(on: router)
+    MetricsRoute.register(on: router, store: store, now: now)
     OpenAPIRoute.register(on: router)
     let commands = TaskCommands(store: store, mirrors: mirrors, scheduler: scheduler, now: now)
     let logSource = StoreOpening.jobLogSource(store, dataDir: config.dataDir)

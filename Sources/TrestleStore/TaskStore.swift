@@ -160,6 +160,9 @@ public protocol DeliveryStore: Sendable {
     /// each final outcome (duplicate builds and auto-cancels noted), in order.
     func completeDeliveries(_ completions: [DeliveryCompletion], at time: Int64) async throws -> [DeliveryOutcome]
 
+    /// How many deliveries wait to be processed, and when the oldest of them arrived.
+    func deliveryBacklog() async throws -> DeliveryBacklog
+
     /// The newest deliveries first.
     func deliveries(limit: Int) async throws -> [DeliverySummary]
 
@@ -204,5 +207,17 @@ extension DeliveryStore {
     /// What is pending, claiming nothing: for one process alone and for tests.
     public func pendingDeliveries(limit: Int, dueAt now: Int64) async throws -> [StoredDelivery] {
         try await pendingDeliveries(limit: limit, dueAt: now, claimingUntil: nil)
+    }
+}
+
+/// The webhook inbox's backlog: what `/metrics` shows as pending deliveries and the processor's lag.
+public struct DeliveryBacklog: Sendable, Equatable {
+    public var pending: Int
+    /// When the oldest pending delivery was received (nil when none is pending).
+    public var oldestReceivedTime: Int64?
+
+    public init(pending: Int, oldestReceivedTime: Int64?) {
+        self.pending = pending
+        self.oldestReceivedTime = oldestReceivedTime
     }
 }

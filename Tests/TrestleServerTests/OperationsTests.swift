@@ -91,6 +91,7 @@ struct MetricsTests {
             #expect(after.contains(#"hb_requests{http_route="/api/directory/workflowTask/create",http_request_method="POST",http_response_status_code="200"}"#),
                     "requests by route template, method and status")
             #expect(after.contains("# TYPE http_server_request_duration histogram"))
+            #expect(after.contains("trestle_webhook_pending_deliveries 0") && after.contains("trestle_webhook_processor_lag_seconds 0"), "\(after)")
         }
     }
 }

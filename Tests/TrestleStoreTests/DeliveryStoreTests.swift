@@ -132,4 +132,18 @@ struct DeliveryStoreTests {
         #expect(try await store.task(workflow: "wf", taskID: 1)?.summary.status == .created)
         try await close()
     }
+
+    @Test("the backlog counts pending deliveries and says when the oldest arrived; none once they are completed",
+          arguments: StoreKind.allCases)
+    func backlog(kind: StoreKind) async throws {
+        let (store, close) = try await kind.open()
+        #expect(try await store.deliveryBacklog() == DeliveryBacklog(pending: 0, oldestReceivedTime: nil))
+        _ = try await store.recordDeliveries([Self.delivery("a"), Self.delivery("b")])
+        #expect(try await store.deliveryBacklog() == DeliveryBacklog(pending: 2, oldestReceivedTime: 10))
+        let ignored = DeliveryOutcome(state: .ignored, reason: "no rule")
+        _ = try await store.completeDeliveries([DeliveryCompletion(id: 1, outcome: ignored, tasks: []),
+                                                DeliveryCompletion(id: 2, outcome: ignored, tasks: [])], at: 20)
+        #expect(try await store.deliveryBacklog().pending == 0)
+        try await close()
+    }
 }

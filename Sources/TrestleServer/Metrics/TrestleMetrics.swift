@@ -2,6 +2,7 @@ import Hummingbird
 import Metrics
 import Prometheus
 import TrestleCore
+import TrestleStore
 
 /// The process's metrics: swift-metrics bootstrapped once with swift-prometheus's factory, whose
 /// registry `/metrics` writes out in Prometheus' text format. Metric and label names keep to
@@ -32,9 +33,17 @@ public enum TrestleMetrics {
 enum MetricsRoute {
     static let path = "/metrics"
 
-    static func register(on router: Router<TrestleRequestContext>) {
-        router.get("metrics") { _, _ in
-            Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+    static func register(on router: Router<TrestleRequestContext>, store: any TaskStore, now: @escaping @Sendable () -> Int64) {
+        router.get("metrics") { _, context in
+            // Read at each scrape: the inbox's backlog and how far behind the processor is.
+            do {
+                let backlog = try await store.deliveryBacklog()
+                Gauge(label: "trestle_webhook_pending_deliveries").record(backlog.pending)
+                Gauge(label: "trestle_webhook_processor_lag_seconds").record(backlog.oldestReceivedTime.map { max(0, now() - $0) } ?? 0)
+            } catch {
+                context.logger.warning("cannot read the webhook backlog for /metrics", metadata: ["reason": "\(error)"])
+            }
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
                      body: ResponseBody(byteBuffer: ByteBuffer(bytes: TrestleMetrics.registry.emitToBuffer())))
         }
     }
