@@ -10,23 +10,22 @@ public enum JobLogSource: Sendable {
 
     static let readBytes = 256 * 1024
 
-    /// The log's bytes past `offset` (up to about `readBytes`); empty when nothing more is written yet.
-    func read(_ key: JobLogKey, from offset: Int64) async throws -> Data {
+    /// The log's bytes past `offset` (up to about `readBytes`; empty when nothing more is written
+    /// yet), and the offset they end at, where the next read starts.
+    func read(_ key: JobLogKey, from offset: Int64) async throws -> (data: Data, end: Int64) {
         switch self {
         case .files(let logs):
             let path = try logs.path(workflow: key.workflow, taskID: key.taskID, attempt: key.attempt, job: key.job)
             // A log not written yet is empty.
-            guard let handle = FileHandle(forReadingAtPath: path) else { return Data() }
+            guard let handle = FileHandle(forReadingAtPath: path) else { return (Data(), offset) }
             defer { try? handle.close() }
             try handle.seek(toOffset: UInt64(offset))
-            return try handle.read(upToCount: Self.readBytes) ?? Data()
+            let data = try handle.read(upToCount: Self.readBytes) ?? Data()
+            return (data, offset + Int64(data.count))
         case .store(let store):
+            // Reads start where the last one ended, a chunk's start; a chunk never stored is skipped.
             let chunks = try await store.jobLog(key, from: offset, limit: Self.readBytes)
-            guard let first = chunks.first else { return Data() }
-            // Reads start where the last one ended, which is a chunk's start.
-            var data = Data()
-            for chunk in chunks { data.append(chunk.data) }
-            return first.offset == offset ? data : data.dropFirst(Int(max(0, offset - first.offset)))
+            return (chunks.reduce(into: Data()) { $0.append($1.data) }, chunks.last?.end ?? offset)
         }
     }
 }
@@ -79,10 +78,10 @@ public struct JobLogStream: Sendable {
     private func copy(_ key: JobLogKey, from offset: Int64, to write: (Data) async throws -> Void) async throws -> Int64 {
         var position = offset
         while true {
-            let data = try await source.read(key, from: position)
+            let (data, end) = try await source.read(key, from: position)
             guard !data.isEmpty else { return position }
             try await write(data)
-            position += Int64(data.count)
+            position = end
         }
     }
 }

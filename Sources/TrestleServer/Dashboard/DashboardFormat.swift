@@ -4,12 +4,15 @@ import TrestleCore
 /// How the dashboard writes times, durations, triggers and branches.
 enum DashboardFormat {
     /// `2026-12-06 21:19 UTC`; empty for 0 (never).
-    static func time(_ seconds: Int64) -> String {
-        guard seconds > 0 else { return "" }
-        let date = Date(timeIntervalSince1970: TimeInterval(seconds))
+    private static let utc: Calendar = {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC") ?? calendar.timeZone
-        let parts = calendar.dateComponents([.year, .month, .day, .hour, .minute], from: date)
+        return calendar
+    }()
+
+    static func time(_ seconds: Int64) -> String {
+        guard seconds > 0 else { return "" }
+        let parts = utc.dateComponents([.year, .month, .day, .hour, .minute], from: Date(timeIntervalSince1970: TimeInterval(seconds)))
         func two(_ value: Int?) -> String { String(format: "%02d", value ?? 0) }
         return "\(parts.year ?? 0)-\(two(parts.month))-\(two(parts.day)) \(two(parts.hour)):\(two(parts.minute)) UTC"
     }

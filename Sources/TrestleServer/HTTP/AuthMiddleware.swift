@@ -20,10 +20,11 @@ struct AuthMiddleware: RouterMiddleware {
         if openPaths.contains(path) || openPrefixes.contains(where: { path.hasPrefix($0) }) {
             return try await next(request, context)
         }
-        if Self.presentedToken(request) == nil, dashboard(request) {
-            return try await next(request, context)
+        guard let presented = Self.presentedToken(request) else {
+            if dashboard(request) { return try await next(request, context) }
+            throw APIError.authFailed
         }
-        guard let presented = Self.presentedToken(request), let token = authenticator.authenticate(presented) else {
+        guard let token = authenticator.authenticate(presented) else {
             throw APIError.authFailed
         }
         let needed: Scope = path == MetricsRoute.path ? .metrics

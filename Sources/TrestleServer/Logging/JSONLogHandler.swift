@@ -57,11 +57,11 @@ public struct JSONLogHandler: LogHandler {
         }
     }
 
+    /// Made once: a formatter per line cost more than the line.
+    private static let timeStyle = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+
     static func timestamp(_ date: Date) -> String {
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        return formatter.string(from: date)
+        date.formatted(timeStyle)
     }
 }
 

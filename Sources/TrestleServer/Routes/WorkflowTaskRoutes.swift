@@ -50,19 +50,15 @@ struct WorkflowTaskRoutes: Sendable {
         case let other?: throw APIError.paramIllegal("covering: '\(other.prefix(20))' is not true or false")
         }
         let summaries = try await TaskCommands.storeCall(nil) {
-            try await statusSummaries(prefix, covering: covering, logger: context.logger)
+            try await Self.statusSummaries(prefix, covering: covering, store: store, mirrors: mirrors, logger: context.logger)
         }
         return JSONResponse.make(summaries.map { TaskStatusView($0, url: links.taskURL($0)) })
     }
 
+    /// The tasks of a commit as the status query finds them (the dashboard's commit search too).
     /// A prefix is resolved against the mirrors first, so it finds the tasks of the commit git
     /// names; a prefix no mirror knows falls back to the store's index (webhooks can name commits
     /// before any fetch). A full id needs no resolving unless descendants are asked for.
-    private func statusSummaries(_ prefix: CommitPrefix, covering: Bool, logger: Logger) async throws -> [TaskSummary] {
-        try await Self.statusSummaries(prefix, covering: covering, store: store, mirrors: mirrors, logger: logger)
-    }
-
-    /// The tasks of a commit as the status query finds them (the dashboard's commit search too).
     static func statusSummaries(_ prefix: CommitPrefix, covering: Bool, store: any TaskStore, mirrors: MirrorSet,
                                 logger: Logger) async throws -> [TaskSummary] {
         guard !prefix.isFullID || covering else {
